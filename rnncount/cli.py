@@ -119,6 +119,15 @@ def _add_explain(sub: Any) -> None:
 SUBCOMMANDS: list[Callable[[Any], None]] = [_add_count, _add_explain]
 
 
+def _add_lecture(sub: Any) -> None:
+    from .lecture import add_lecture
+
+    add_lecture(sub)
+
+
+SUBCOMMANDS.append(_add_lecture)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",

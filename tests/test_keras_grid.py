@@ -1,0 +1,121 @@
+"""The engine against real Keras 3 over a wide seeded grid of random stacks.
+
+For each stack, every layer's count, output shape and weight-variable shapes must
+equal what Keras builds, and the formula's numbers must evaluate to the count.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import random
+
+import pytest
+
+import rnncount
+from rnncount.keras_bridge import build_model, keras, keras_layer
+
+from _stacks import invalid_case, random_case
+
+CASES_PER_CHUNK = 60
+CHUNKS = 20  # 1,200 random stacks in all
+
+pytestmark = pytest.mark.keras
+
+_OPS = {ast.Add: operator.add, ast.Mult: operator.mul}
+
+
+def evaluate(expr: str) -> int:
+    """Evaluate a formula's numbers ('4*(5*4 + 4*4 + 4)') with + and * only."""
+
+    def walk(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        raise AssertionError(f"unexpected formula syntax: {ast.dump(node)}")
+
+    return walk(ast.parse(expr, mode="eval"))
+
+
+def _keras_layers(model):
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def _shape(out):
+    if isinstance(out, (list, tuple)) and out and hasattr(out[0], "shape"):
+        return [tuple(t.shape) for t in out]
+    return tuple(out.shape)
+
+
+def check_case(case) -> None:
+    result = rnncount.count(case.layers, case.input_shape)
+    # The spec string round-trips through the parser.
+    assert rnncount.count(case.spec, case.input_shape).to_dict() == result.to_dict(), case
+    model = build_model(result, zeros=True)
+    klayers = _keras_layers(model)
+    assert len(klayers) == len(result.layers), case
+    for lc, kl in zip(result.layers, klayers, strict=True):
+        assert lc.params == kl.count_params(), (case, lc.name)
+        assert sum(b.params for b in lc.blocks) == lc.params, (case, lc.name)
+        assert lc.output_shape == _shape(kl.output), (case, lc.name)
+        assert [shape for _, shape in lc.weights] == [tuple(w.shape) for w in kl.weights], (case, lc.name)
+        if lc.params:
+            assert evaluate(lc.formula.numbers) == lc.params, (case, lc.formula.text)
+    assert result.total == model.count_params() == sum(lc.params for lc in result.layers), case
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_random_stacks_match_keras(chunk):
+    rng = random.Random(1000 + chunk)
+    for _ in range(CASES_PER_CHUNK):
+        check_case(random_case(rng))
+    keras().backend.clear_session()
+
+
+def test_grid_covers_every_layer_type_and_option():
+    seen: set[str] = set()
+    for chunk in range(CHUNKS):
+        rng = random.Random(1000 + chunk)
+        for _ in range(CASES_PER_CHUNK):
+            case = random_case(rng)
+            for layer in case.layers:
+                inner = getattr(layer, "layer", layer)
+                seen.add(layer.type_name)
+                if getattr(layer, "merge_mode", "-") != "-":
+                    seen.add(f"merge_mode={layer.merge_mode}")
+                if getattr(inner, "use_bias", True) is False:
+                    seen.add(f"{inner.kind} use_bias=False")
+                if getattr(inner, "return_sequences", False):
+                    seen.add("return_sequences")
+                if getattr(inner, "return_state", False):
+                    seen.add("return_state")
+                if isinstance(inner, rnncount.GRU):
+                    seen.add(f"GRU reset_after={inner.reset_after}")
+            if case.input_shape[0] is None:
+                seen.add("timesteps=None")
+            seen.add(f"depth={len(case.layers)}")
+    wanted = {
+        "Dense", "Embedding", "Flatten", "Dropout", "RepeatVector", "SimpleRNN", "LSTM", "GRU",
+        "Bidirectional(SimpleRNN)", "Bidirectional(LSTM)", "Bidirectional(GRU)", "TimeDistributed(Dense)",
+        "merge_mode=concat", "merge_mode=sum", "merge_mode=mul", "merge_mode=ave", "merge_mode=None",
+        "GRU reset_after=True", "GRU reset_after=False", "Dense use_bias=False", "LSTM use_bias=False",
+        "GRU use_bias=False", "SimpleRNN use_bias=False", "return_sequences", "return_state", "timesteps=None",
+        *(f"depth={d}" for d in range(1, 7)),
+    }  # fmt: skip
+    assert wanted <= seen, wanted - seen
+
+
+def test_impossible_stacks_fail_in_keras_too():
+    rng = random.Random(7)
+    k = keras()
+    for _ in range(30):
+        case = invalid_case(rng)
+        with pytest.raises(rnncount.SpecError):
+            rnncount.count(case.layers, case.input_shape)
+        with pytest.raises(ValueError):
+            layers = [keras_layer(layer, f"l{i}") for i, layer in enumerate(case.layers)]
+            k.Sequential([k.Input(shape=case.input_shape), *layers])
+    k.backend.clear_session()
