@@ -71,7 +71,10 @@ def _zeros(layer: Layer) -> dict[str, str]:
     if isinstance(layer, Embedding):
         return {"embeddings_initializer": "zeros"}
     if isinstance(layer, (SimpleRNN, LSTM, GRU)):
-        return {"kernel_initializer": "zeros", "recurrent_initializer": "zeros", "bias_initializer": "zeros"}
+        init = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros", "bias_initializer": "zeros"}
+        if isinstance(layer, LSTM) and "unit_forget_bias" not in layer.extra:
+            init["unit_forget_bias"] = False  # else the forget-gate bias starts at ones
+        return init
     if isinstance(layer, Dense):
         return {"kernel_initializer": "zeros", "bias_initializer": "zeros"}
     return {}

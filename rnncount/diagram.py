@@ -1,0 +1,505 @@
+"""The weight-matrix picture: every weight block of every layer, split and coloured by gate.
+
+``rnncount.diagram("LSTM(32)", (20, 100))`` draws, for each layer, the Keras weight
+variables as the rectangles they are: the input kernel (i x g*h) on top, the
+recurrent kernel (h x g*h) below it, then the bias (one row, or two for a GRU with
+``reset_after=True``). The columns are the gates, in the order Keras stores them,
+so an LSTM is visibly four SimpleRNNs side by side. Every block carries its name
+and parameter count; the dimensions are written on the edges.
+
+Blocks are drawn to scale within a layer (one column of a gate is one unit wide),
+except that a block much taller than wide is shortened and drawn with a zigzag
+break, and a very thin row is widened so that it stays readable. Rectangles are
+drawn, never the weights themselves, so a layer with millions of weights costs
+the same as a tiny one.
+
+Matplotlib is imported on first use and the global ``rcParams`` are never changed.
+Without ``ax`` a new :class:`matplotlib.figure.Figure` is made outside pyplot, so no
+figure is left open in pyplot's registry.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import CountResult, LayerCount, count
+from .formula import group_digits
+from .layers import GATE_NAMES, Block, Layer, format_shape
+
+#: Gate colours (Okabe-Ito, readable by colour-blind viewers and on a projector).
+GATE_COLORS: dict[str, dict[str | None, str]] = {
+    "LSTM": {"i": "#0072B2", "f": "#E69F00", "c": "#009E73", "o": "#CC79A7"},
+    "GRU": {"z": "#0072B2", "r": "#E69F00", "h": "#009E73"},
+    "SimpleRNN": {"h": "#009E73"},
+    "Dense": {None: "#56718C"},
+    "Embedding": {None: "#8C6BB1"},
+}
+
+#: Inches per layout unit when the figure is sized to its content (one gate column is one unit).
+INCH = 1.05
+#: A block may be this many units tall before it is shortened with a break.
+TALL = 2.6
+#: Thin rows (a bias, a kernel with few inputs) are widened to this height to keep their label.
+THIN = 0.34
+#: Vertical gap between the Keras variables of one layer (kernel / recurrent kernel / bias).
+VGAP = 0.16
+LEFT = 2.1  # room for the row dimensions and direction names
+RIGHT = 3.0  # room for the variable names, shapes and counts
+
+FONT = 10.5
+SMALL = 9.0
+TITLE = 12.5
+
+_ROW_ORDER = {"kernel": 0, "recurrent_kernel": 1, "bias": 2, "embeddings": 0}
+_VARIABLE_LABEL = {
+    "kernel": "kernel",
+    "recurrent_kernel": "recurrent_kernel",
+    "bias": "bias",
+    "embeddings": "embeddings",
+}
+
+
+@dataclass
+class _Canvas:
+    """What a layout produced: primitives in layout units (y grows downwards) and its extent."""
+
+    rects: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    polys: list[dict[str, Any]] = field(default_factory=list)
+    x0: float = 0.0
+    x1: float = 0.0
+    y0: float = 0.0
+    y1: float = 0.0
+    notes: set[str] = field(default_factory=set)
+
+    def grow(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.x0, self.x1 = min(self.x0, x0), max(self.x1, x1)
+        self.y0, self.y1 = min(self.y0, y0), max(self.y1, y1)
+
+    def rect(self, x: float, y: float, w: float, h: float, **kw: Any) -> None:
+        self.rects.append({"xy": (x, y), "w": w, "h": h, **kw})
+        self.grow(x, y, x + w, y + h)
+
+    def text(self, x: float, y: float, s: str, size: float = FONT, ha: str = "center", **kw: Any) -> None:
+        self.texts.append({"x": x, "y": y, "s": s, "size": size, "ha": ha, **kw})
+        # Text is sized in points; estimate its extent in layout units so the figure fits it.
+        lines = s.split("\n")
+        width = max(_text_width(line) for line in lines) * size / 72 / INCH
+        height = len(lines) * 1.3 * size / 72 / INCH
+        left = {"left": x, "right": x - width, "center": x - width / 2}[ha]
+        va = kw.get("va", "center")
+        top = {"top": y, "bottom": y - height, "center": y - height / 2, "baseline": y - height}[va]
+        self.grow(left, top, left + width, top + height)
+
+
+def _text_width(line: str) -> float:
+    """Approximate width of a line in ems (mathtext markup is not printed)."""
+    plain = line.replace("$", "").replace("{", "").replace("}", "").replace("\\", "").replace("_", "")
+    return 0.6 * len(plain)
+
+
+def _mix(color: str, white: float) -> tuple[float, float, float]:
+    """Blend a colour with white (0 = the colour, 1 = white)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return (r + (1 - r) * white, g + (1 - g) * white, b + (1 - b) * white)
+
+
+def _ink(face: tuple[float, float, float]) -> str:
+    """Black or white text, whichever reads better on ``face``."""
+    r, g, b = face
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 0.6 else "white"
+
+
+def _math_name(name: str) -> str:
+    """``W_xi`` -> ``$W_{xi}$`` (mathtext, rendered by matplotlib without LaTeX)."""
+    if "_" in name:
+        head, sub = name.split("_", 1)
+        return f"${head}_{{{sub}}}$"
+    return f"${name}$"
+
+
+def _height(cells: int, width_cells: int) -> tuple[float, bool]:
+    """Display height of ``cells`` rows when a gate column of ``width_cells`` is one unit wide.
+
+    Returns the height and whether the block was shortened (drawn with a break).
+    """
+    ratio = cells / width_cells
+    if ratio <= TALL:
+        return max(ratio, THIN), False
+    # Past TALL, grow only logarithmically: 10x more rows adds 0.6 units.
+    return TALL + 0.6 * math.log10(ratio / TALL) + 0.25, True
+
+
+def _zigzag(canvas: _Canvas, x: float, y: float, w: float) -> None:
+    """A white torn band across a shortened block at height ``y``."""
+    teeth = max(4, round(w / 0.22))
+    step = w / teeth
+    amp = 0.06
+    top = [(x + k * step, y - 0.07 + (amp if k % 2 else 0.0)) for k in range(teeth + 1)]
+    bottom = [(x + k * step, y + 0.07 + (amp if k % 2 else 0.0)) for k in range(teeth, -1, -1)]
+    canvas.polys.append({"xy": top + bottom, "face": "white", "edge": "none", "z": 3})
+    canvas.lines.append({"xy": top, "color": "#333333", "lw": 0.9, "z": 4})
+    canvas.lines.append({"xy": bottom[::-1], "color": "#333333", "lw": 0.9, "z": 4})
+
+
+def _gate_order(blocks: Sequence[Block]) -> list[str | None]:
+    gates: list[str | None] = []
+    for b in blocks:
+        if b.gate not in gates:
+            gates.append(b.gate)
+    return gates
+
+
+def _rows(blocks: Sequence[Block]) -> list[tuple[str, int | None, list[Block]]]:
+    """Blocks grouped into the rows of the picture: (variable, bias row, blocks), top to bottom."""
+    rows: dict[tuple[str, int | None], list[Block]] = {}
+    for b in blocks:
+        rows.setdefault((b.variable, b.row), []).append(b)
+    keys = sorted(rows, key=lambda k: (_ROW_ORDER.get(k[0], 9), k[1] or 0))
+    return [(var, row, rows[(var, row)]) for var, row in keys]
+
+
+def _kind(lc: LayerCount) -> str:
+    layer = lc.layer
+    inner = getattr(layer, "layer", None)
+    return inner.kind if isinstance(inner, Layer) else layer.kind
+
+
+def _row_dim(var: str, blocks: list[Block], symbols: dict[str, int]) -> str:
+    rows = blocks[0].shape[0] if len(blocks[0].shape) == 2 else 1
+    sym = blocks[0].symbols[0] if len(blocks[0].shape) == 2 else None
+    if sym is None:
+        return "1 row" if blocks[0].row is None else f"row {blocks[0].row}"
+    return f"{sym} = {group_digits(rows)}"
+
+
+def _draw_copy(
+    canvas: _Canvas,
+    lc: LayerCount,
+    blocks: list[Block],
+    x: float,
+    y: float,
+    kind: str,
+    label: str | None,
+) -> float:
+    """Draw one copy (a layer, or one direction of a Bidirectional); return the bottom y."""
+    gates = _gate_order(blocks)
+    width_cells = blocks[0].shape[-1]
+    colors = GATE_COLORS.get(kind, {})
+    n = len(gates)
+    top = y
+    # Gate names above the columns.
+    if gates[0] is not None:
+        names = GATE_NAMES.get(kind, {})
+        for k, gate in enumerate(gates):
+            color = colors.get(gate, "#555555")
+            canvas.text(x + k + 0.5, y + 0.02, f"gate {gate}", size=FONT, va="bottom", color=color, weight="bold")
+            canvas.text(x + k + 0.5, y - 0.26, names.get(gate or "", ""), size=SMALL, va="bottom", color=color)
+    if label:
+        canvas.text(x - 0.12, y - 0.28, label, size=SMALL, ha="right", va="bottom", color="#333333", style="italic")
+    y += 0.1
+    bias_rows = [r for r in _rows(blocks) if r[0] == "bias"]
+    for var, row, row_blocks in _rows(blocks):
+        two_d = len(row_blocks[0].shape) == 2
+        cells = row_blocks[0].shape[0] if two_d else 1
+        h, broken = _height(cells, width_cells)
+        if broken:
+            canvas.notes.add("broken")
+        elif cells / width_cells < THIN and two_d:
+            canvas.notes.add("thin")
+        for b in row_blocks:
+            k = gates.index(b.gate)
+            base = colors.get(b.gate, "#777777")
+            white = {"kernel": 0.25, "recurrent_kernel": 0.0, "bias": 0.55, "embeddings": 0.2}.get(var, 0.3)
+            if b.role == "recurrent bias":
+                white = 0.7
+            face = _mix(base, white)
+            gid = f"rnncount:{lc.name}:{b.direction or ''}:{b.name}"
+            canvas.rect(
+                x + k,
+                y,
+                1.0,
+                h,
+                face=face,
+                edge="white",
+                lw=1.6,
+                hatch="///" if b.role == "recurrent bias" else None,
+                gid=gid,
+                block=b,
+                layer=lc.name,
+            )
+            big = h >= 0.62
+            text = f"{_math_name(b.name)}\n{group_digits(b.params)}" if big else f"{_math_name(b.name)} {group_digits(b.params)}"
+            size = FONT if big or len(text) < 18 else SMALL
+            canvas.text(x + k + 0.5, y + h / 2, text, size=size, color=_ink(face), zorder=5, linespacing=1.15)
+            if broken:
+                _zigzag(canvas, x + k, y + h * 0.3, 1.0)
+        # The Keras variable around the gate blocks.
+        canvas.rect(x, y, n, h, face="none", edge="#222222", lw=1.1, z=4)
+        # Row dimension on the left edge, variable name, Keras shape and count on the right.
+        canvas.text(x - 0.12, y + h / 2, _row_dim(var, row_blocks, lc.built.symbols), size=FONT, ha="right")
+        if var == "bias" and len(bias_rows) == 2:
+            shape = (2, sum(b.shape[-1] for b in row_blocks))
+            desc = "bias row 0: input bias" if row == 0 else "bias row 1: recurrent bias"
+            total = sum(b.params for b in row_blocks)
+            extra = "\n(the extra row of reset_after=True)" if row == 1 else ""
+            canvas.text(x + n + 0.15, y + h / 2, f"{desc}  {group_digits(total)}{extra}", size=SMALL, ha="left")
+            if row == 1:
+                full = sum(b.params for r in bias_rows for b in r[2])
+                canvas.text(
+                    x + n + 0.15,
+                    y - VGAP / 2 - 0.02,
+                    f"bias {format_shape(shape)}: {group_digits(full)}",
+                    size=FONT,
+                    ha="left",
+                    va="bottom",
+                    weight="bold",
+                )
+        else:
+            width = sum(b.shape[-1] for b in row_blocks)
+            shape = (cells, width) if two_d else (width,)
+            total = sum(b.params for b in row_blocks)
+            canvas.text(
+                x + n + 0.15,
+                y + h / 2,
+                f"{_VARIABLE_LABEL.get(var, var)} {format_shape(shape)}\n{group_digits(total)} params",
+                size=FONT,
+                ha="left",
+            )
+        y += h + (0.04 if var == "bias" and row == 0 and len(bias_rows) == 2 else VGAP)
+    y -= VGAP
+    # Column widths along the bottom edge.
+    sym = blocks[0].symbols[-1]
+    for k in range(n):
+        canvas.text(x + k + 0.5, y + 0.06, f"{sym} = {group_digits(width_cells)}", size=SMALL, va="top", color="#333333")
+    canvas.grow(x, top, x + n, y + 0.3)
+    return y + 0.36
+
+
+def _draw_layer(canvas: _Canvas, lc: LayerCount, y: float) -> float:
+    """Draw one layer from ``y`` downwards; return the bottom y."""
+    kind = _kind(lc)
+    head = f"{lc.name} ({lc.type})"
+    formula = lc.formula.text
+    canvas.text(-LEFT + 0.05, y, head, size=TITLE, ha="left", va="top", weight="bold", gid=f"rnncount-title:{lc.name}")
+    canvas.text(-LEFT + 0.05, y + 0.3, formula, size=FONT, ha="left", va="top", color="#222222", family="monospace")
+    y += 0.95
+    if not lc.blocks:
+        canvas.rect(0, y, 2.4, 0.42, face="#EEEEEE", edge="#999999", lw=1.0, gid=f"rnncount:{lc.name}::none")
+        canvas.text(1.2, y + 0.21, "no weights", size=FONT, color="#555555")
+        return y + 0.55
+    copies: dict[str | None, list[Block]] = {}
+    for b in lc.blocks:
+        copies.setdefault(b.direction, []).append(b)
+    for direction, blocks in copies.items():
+        if direction is not None:
+            label = f"{direction} copy"
+            y += 0.35
+        else:
+            label = None
+        if blocks[0].gate is not None:
+            y += 0.3  # room for the gate names
+        y = _draw_copy(canvas, lc, blocks, 0.0, y, kind, label)
+    if lc.built.copies > 1:
+        canvas.text(
+            0.0,
+            y,
+            f"two copies: {group_digits(lc.params // 2)} x 2 = {group_digits(lc.params)}",
+            size=FONT,
+            ha="left",
+            va="top",
+            weight="bold",
+        )
+        y += 0.35
+    if lc.layer.kind == "TimeDistributed" or (lc.layer.kind == "Dense" and len(lc.input_shape) > 2):
+        canvas.text(0.0, y, "the same weights at every timestep", size=SMALL, ha="left", va="top", style="italic")
+        y += 0.3
+    return y
+
+
+def _arrow(canvas: _Canvas, y: float, shape: Any, label: str = "") -> float:
+    canvas.lines.append({"xy": [(0.5, y + 0.02), (0.5, y + 0.42)], "color": "#444444", "lw": 1.4, "arrow": True})
+    text = format_shape(shape)
+    if label:
+        text = f"{label} {text}"
+    canvas.text(0.72, y + 0.22, text, size=FONT, ha="left", color="#333333", family="monospace")
+    return y + 0.55
+
+
+def layout(result: CountResult, *, error: str | None = None, title: str | None = None) -> _Canvas:
+    """Lay out a counted stack as primitives in layout units (no matplotlib needed)."""
+    canvas = _Canvas()
+    y = 0.0
+    if title:
+        canvas.text(-LEFT + 0.05, y, title, size=TITLE + 1, ha="left", va="top", weight="bold")
+        y += 0.5
+    y = _arrow(canvas, y, result.input_shape, "input")
+    for k, lc in enumerate(result.layers):
+        y = _draw_layer(canvas, lc, y + 0.05)
+        last = k == len(result.layers) - 1
+        if not (last and error):
+            y = _arrow(canvas, y, lc.output_shape, "output" if last else "")
+    if error:
+        y += 0.1
+        canvas.text(-LEFT + 0.05, y, _wrap(error, 88), size=FONT, ha="left", va="top", color="#B00020", weight="bold")
+        y += 0.3 * (1 + _wrap(error, 88).count("\n")) + 0.3
+    if result.layers:
+        canvas.text(-LEFT + 0.05, y + 0.05, f"total: {result.total_formula}", size=TITLE, ha="left", va="top", weight="bold")
+        y += 0.45
+    notes = []
+    if "broken" in canvas.notes:
+        notes.append("a zigzag marks a block shortened to fit")
+    if "thin" in canvas.notes or any(b.shape and len(b.shape) == 1 for lc in result.layers for b in lc.blocks):
+        notes.append("thin rows are widened to stay readable")
+    if notes:
+        canvas.text(
+            -LEFT + 0.05,
+            y + 0.05,
+            "Blocks are to scale within a layer (a gate column is one unit wide); " + "; ".join(notes) + ".",
+            size=SMALL - 0.5,
+            ha="left",
+            va="top",
+            color="#555555",
+        )
+        y += 0.35
+    canvas.grow(-LEFT, 0.0, max(canvas.x1, 4.0 + RIGHT), y)
+    canvas.x1 = max(canvas.x1, max((len(_gate_order(lc.blocks)) for lc in result.layers), default=1) + RIGHT)
+    return canvas
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def render(canvas: _Canvas, ax: Any) -> None:
+    """Draw a laid-out canvas into ``ax`` (Agg-safe; no pyplot)."""
+    from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+
+    for r in canvas.rects:
+        patch = Rectangle(
+            r["xy"],
+            r["w"],
+            r["h"],
+            facecolor=r["face"],
+            edgecolor=r["edge"],
+            linewidth=r.get("lw", 1.0),
+            hatch=r.get("hatch"),
+            zorder=r.get("z", 2),
+        )
+        if r.get("gid"):
+            patch.set_gid(r["gid"])
+        patch.rnncount_block = r.get("block")  # type: ignore[attr-defined]
+        patch.rnncount_layer = r.get("layer")  # type: ignore[attr-defined]
+        ax.add_patch(patch)
+    for p in canvas.polys:
+        ax.add_patch(Polygon(p["xy"], closed=True, facecolor=p["face"], edgecolor=p["edge"], zorder=p["z"]))
+    for ln in canvas.lines:
+        (x0, y0), (x1, y1) = ln["xy"][0], ln["xy"][-1]
+        if ln.get("arrow"):
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14, color=ln["color"], lw=ln["lw"], zorder=3
+                )
+            )
+        else:
+            xs, ys = zip(*ln["xy"], strict=True)
+            ax.plot(xs, ys, color=ln["color"], lw=ln["lw"], zorder=ln["z"], solid_joinstyle="miter")
+    for t in canvas.texts:
+        kw = {k: v for k, v in t.items() if k not in ("x", "y", "s", "size", "ha", "z")}
+        kw.setdefault("va", "center")
+        kw.setdefault("zorder", 5)
+        ax.text(t["x"], t["y"], t["s"], fontsize=t["size"], ha=t["ha"], **kw)
+    pad = 0.15
+    ax.set_xlim(canvas.x0 - pad, canvas.x1 + pad)
+    ax.set_ylim(canvas.y1 + pad, canvas.y0 - pad)  # y grows downwards
+    ax.set_aspect("equal", adjustable="datalim" if ax.figure.get_axes() != [ax] else "box")
+    ax.set_axis_off()
+
+
+def figure_size(canvas: _Canvas) -> tuple[float, float]:
+    """The figure size (inches) at which one layout unit is :data:`INCH` inches."""
+    return ((canvas.x1 - canvas.x0 + 0.3) * INCH, (canvas.y1 - canvas.y0 + 0.3) * INCH)
+
+
+def draw(fig: Any, result: CountResult, *, error: str | None = None, title: str | None = None) -> Any:
+    """Clear ``fig`` and draw ``result`` into it, sizing the figure to the picture; return the Axes.
+
+    The dashboards call this on one reused figure, so no figures accumulate.
+    """
+    canvas = layout(result, error=error, title=title)
+    fig.clear()
+    fig.set_size_inches(*figure_size(canvas), forward=False)
+    ax = fig.add_axes((0, 0, 1, 1))
+    render(canvas, ax)
+    return ax
+
+
+def _as_result(obj: Any, input_shape: Any) -> CountResult:
+    if isinstance(obj, CountResult):
+        return obj
+    if isinstance(obj, LayerCount):
+        return CountResult(obj.input_shape, (obj,))
+    if isinstance(obj, Layer):
+        obj = [obj]
+    if input_shape is None:
+        raise TypeError("diagram() needs input_shape with a spec, e.g. diagram('LSTM(32)', (20, 100))")
+    return count(obj, input_shape)
+
+
+def diagram(
+    spec: CountResult | LayerCount | Layer | str | Sequence[Layer],
+    input_shape: Any = None,
+    ax: Any = None,
+    *,
+    title: str | None = None,
+    dpi: float = 100,
+) -> Any:
+    """Draw the weight blocks of a layer or a stack; return the matplotlib Figure.
+
+    ``spec`` is a spec string or layers (with ``input_shape``), a :class:`CountResult`
+    or one :class:`LayerCount`. With ``ax`` the picture is drawn into that Axes;
+    without it a new Figure (not registered with pyplot) sized to the picture is
+    returned, which Jupyter displays inline.
+
+    >>> fig = diagram("LSTM(32) > Dense(1)", (20, 100))
+    """
+    result = _as_result(spec, input_shape)
+    canvas = layout(result, title=title)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figure_size(canvas), dpi=dpi)
+        ax = fig.add_axes((0, 0, 1, 1))
+    render(canvas, ax)
+    return ax.figure
+
+
+def blocks_drawn(fig_or_ax: Any) -> list[Any]:
+    """The weight-block rectangles of a drawn picture, each with ``.rnncount_block`` (for tests and tools)."""
+    axes = fig_or_ax.get_axes() if hasattr(fig_or_ax, "get_axes") else [fig_or_ax]
+    return [
+        p
+        for ax in axes
+        for p in ax.patches
+        if (p.get_gid() or "").startswith("rnncount:") and getattr(p, "rnncount_block", None) is not None
+    ]
+
+
+class _CallableModule(types.ModuleType):
+    """``rnncount.diagram`` may resolve to this module once it is imported; calling it draws."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return diagram(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
