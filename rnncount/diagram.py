@@ -43,7 +43,7 @@ GATE_COLORS: dict[str, dict[str | None, str]] = {
 #: Inches per layout unit when the figure is sized to its content (one gate column is one unit).
 INCH = 1.05
 #: A block may be this many units tall before it is shortened with a break.
-TALL = 2.6
+TALL = 3.2
 #: Thin rows (a bias, a kernel with few inputs) are widened to this height to keep their label.
 THIN = 0.34
 #: Vertical gap between the Keras variables of one layer (kernel / recurrent kernel / bias).
@@ -104,6 +104,10 @@ def _text_width(line: str) -> float:
     return 0.6 * len(plain)
 
 
+def _params(n: int) -> str:
+    return f"{group_digits(n)} param" + ("" if n == 1 else "s")
+
+
 def _mix(color: str, white: float) -> tuple[float, float, float]:
     """Blend a colour with white (0 = the colour, 1 = white)."""
     from matplotlib.colors import to_rgb
@@ -135,7 +139,7 @@ def _height(cells: int, width_cells: int) -> tuple[float, bool]:
     if ratio <= TALL:
         return max(ratio, THIN), False
     # Past TALL, grow only logarithmically: 10x more rows adds 0.6 units.
-    return TALL + 0.6 * math.log10(ratio / TALL) + 0.25, True
+    return TALL + 0.5 * math.log10(ratio / TALL), True
 
 
 def _zigzag(canvas: _Canvas, x: float, y: float, w: float) -> None:
@@ -177,7 +181,7 @@ def _row_dim(var: str, blocks: list[Block], symbols: dict[str, int]) -> str:
     rows = blocks[0].shape[0] if len(blocks[0].shape) == 2 else 1
     sym = blocks[0].symbols[0] if len(blocks[0].shape) == 2 else None
     if sym is None:
-        return "1 row" if blocks[0].row is None else f"row {blocks[0].row}"
+        return "1 row" if blocks[0].row is None else ("row 0: input" if blocks[0].row == 0 else "row 1: recurrent")
     return f"{sym} = {group_digits(rows)}"
 
 
@@ -207,13 +211,16 @@ def _draw_copy(
         canvas.text(x - 0.12, y - 0.28, label, size=SMALL, ha="right", va="bottom", color="#333333", style="italic")
     y += 0.1
     bias_rows = [r for r in _rows(blocks) if r[0] == "bias"]
+    bias_top = y
     for var, row, row_blocks in _rows(blocks):
         two_d = len(row_blocks[0].shape) == 2
         cells = row_blocks[0].shape[0] if two_d else 1
         h, broken = _height(cells, width_cells)
+        if not two_d:
+            h = min(h, 0.5)  # a bias is one row: keep it a strip, whatever the width
         if broken:
             canvas.notes.add("broken")
-        elif cells / width_cells < THIN and two_d:
+        elif cells / width_cells < THIN:
             canvas.notes.add("thin")
         for b in row_blocks:
             k = gates.index(b.gate)
@@ -247,30 +254,29 @@ def _draw_copy(
         # Row dimension on the left edge, variable name, Keras shape and count on the right.
         canvas.text(x - 0.12, y + h / 2, _row_dim(var, row_blocks, lc.built.symbols), size=FONT, ha="right")
         if var == "bias" and len(bias_rows) == 2:
-            shape = (2, sum(b.shape[-1] for b in row_blocks))
-            desc = "bias row 0: input bias" if row == 0 else "bias row 1: recurrent bias"
-            total = sum(b.params for b in row_blocks)
-            extra = "\n(the extra row of reset_after=True)" if row == 1 else ""
-            canvas.text(x + n + 0.15, y + h / 2, f"{desc}  {group_digits(total)}{extra}", size=SMALL, ha="left")
-            if row == 1:
+            if row == 0:
+                bias_top = y
+            else:
+                width = sum(b.shape[-1] for b in row_blocks)
                 full = sum(b.params for r in bias_rows for b in r[2])
                 canvas.text(
                     x + n + 0.15,
-                    y - VGAP / 2 - 0.02,
-                    f"bias {format_shape(shape)}: {group_digits(full)}",
+                    (bias_top + y + h) / 2,
+                    f"bias (2, {width})\n{_params(full)}\nrow 1 exists because reset_after=True",
                     size=FONT,
                     ha="left",
-                    va="bottom",
-                    weight="bold",
                 )
         else:
             width = sum(b.shape[-1] for b in row_blocks)
             shape = (cells, width) if two_d else (width,)
             total = sum(b.params for b in row_blocks)
+            note = ""
+            if var == "bias" and kind == "GRU":
+                note = "\none row: reset_after=False"
             canvas.text(
                 x + n + 0.15,
                 y + h / 2,
-                f"{_VARIABLE_LABEL.get(var, var)} {format_shape(shape)}\n{group_digits(total)} params",
+                f"{_VARIABLE_LABEL.get(var, var)} {format_shape(shape)}\n{_params(total)}{note}",
                 size=FONT,
                 ha="left",
             )
@@ -357,7 +363,7 @@ def layout(result: CountResult, *, error: str | None = None, title: str | None =
     notes = []
     if "broken" in canvas.notes:
         notes.append("a zigzag marks a block shortened to fit")
-    if "thin" in canvas.notes or any(b.shape and len(b.shape) == 1 for lc in result.layers for b in lc.blocks):
+    if "thin" in canvas.notes:
         notes.append("thin rows are widened to stay readable")
     if notes:
         canvas.text(

@@ -66,6 +66,32 @@ class LayerCount:
             shapes.append((key, shape))
         return shapes
 
+    @property
+    def note(self) -> str:
+        """One sentence on what this layer does to the shape, for learners ('' when nothing to add)."""
+        layer, inp, out = self.layer, self.input_shape, self.output_shape
+        kind = layer.kind
+        if kind in ("Dense", "TimeDistributed") and len(inp) == 3:
+            return f"the same weights are applied at each of the {inp[1] or 'T'} timesteps"
+        if kind == "Dense":
+            return "every input connects to every unit: a weight per pair, plus one bias per unit"
+        if kind == "Flatten":
+            return f"{' x '.join('T' if d is None else str(d) for d in inp[1:])} values in one vector; no weights"
+        if kind == "Dropout":
+            return "no weights; it only zeroes some inputs while training"
+        if kind == "RepeatVector":
+            return f"the vector is repeated {out[1]} times to make a sequence; no weights"
+        if kind == "Embedding":
+            return "one row of d numbers per token id in the vocabulary"
+        if kind == "Bidirectional":
+            width = {"concat": "2h (forward and backward side by side)", None: "two tensors"}
+            merged = width.get(layer.merge_mode, f"h ({layer.merge_mode} of the two directions)")
+            return f"two copies of the layer (forward and backward); the output width is {merged}"
+        if layer.recurrent:
+            seq = "every timestep's output" if layer.return_sequences else "only the last timestep's output"
+            return f"timesteps do not change the count; it returns {seq}"
+        return ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -91,3 +91,15 @@ def test_table_and_stack_text():
 def test_names_follow_keras_and_respect_explicit_names():
     result = rnncount.count("LSTM(4, return_sequences=True) > LSTM(4, name='lstm_1', return_sequences=True) > LSTM(2)", (3, 5))
     assert [lc.name for lc in result.layers] == ["lstm", "lstm_1", "lstm_2"]
+
+
+def test_every_layer_gets_a_note_about_its_shape():
+    result = rnncount.count(
+        "Embedding(100, 8) > Bidirectional(LSTM(4, return_sequences=True)) > TimeDistributed(Dense(2))"
+        " > Flatten() > Dropout(0.1) > Dense(3) > RepeatVector(4) > GRU(2)",
+        (12,),
+    )
+    notes = [lc.note for lc in result.layers]
+    assert all(notes)
+    assert "2h" in notes[1] and "12 timesteps" in notes[2] and "12 x 2 values" in notes[3]
+    assert "repeated 4 times" in notes[6] and "only the last timestep" in notes[7]
