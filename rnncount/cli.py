@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-__all__ = ["main", "build_parser", "format_shape", "EXIT_OK", "EXIT_WRONG", "EXIT_USAGE"]
+__all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_WRONG", "build_parser", "format_shape", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -62,7 +62,7 @@ class LayerCount:
             if rows != {None}:
                 shape: tuple[int, ...] = (len(rows), width)
             else:
-                shape = tuple(blocks[0].shape[:-1]) + (width,)
+                shape = (*blocks[0].shape[:-1], width)
             shapes.append((key, shape))
         return shapes
 
@@ -164,7 +164,9 @@ class CountResult:
         widths = [max(len(r[k]) for r in [head, *rows]) for k in range(4)]
 
         def line(r: tuple[str, ...]) -> str:
-            return "  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3])])
+            return "  ".join(
+                [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3])]
+            )
 
         rule = "-" * len(line(head))
         out = [f"Input: {format_shape(self.input_shape)}", rule, line(head), rule]

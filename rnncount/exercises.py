@@ -94,13 +94,20 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "return_sequences thought to change the count",
             "return_sequences changes the output shape only; the same weights serve every timestep",
         ),
+        Misconception(
+            "return_sequences_shape",
+            "return_sequences misread",
+            "return_sequences=True gives (None, T, h), every timestep; False gives (None, h), the last one",
+        ),
         Misconception("close_miss", "close miss", "the method looks right; an arithmetic slip"),
         Misconception("unknown", "no known mistake", "no common mistake gives this number"),
     )
 }
 
 #: Keys of the computed mistakes, in order of plausibility.
-MISTAKES: tuple[str, ...] = tuple(k for k in MISCONCEPTIONS if k not in ("close_miss", "unknown"))
+MISTAKES: tuple[str, ...] = tuple(
+    k for k in MISCONCEPTIONS if k not in ("close_miss", "unknown", "return_sequences_shape")
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -669,7 +676,7 @@ class Exercise:
             flipped = _rewrap(layers[j], cell.with_options(return_sequences=not cell.return_sequences))
             tries.append(
                 (
-                    "return_sequences",
+                    "return_sequences_shape",
                     "return_sequences decides the shape: True gives (None, T, h), every timestep; False gives "
                     "(None, h), the last one",
                     _recount([*layers[:j], flipped, *layers[j + 1 :]], self.result.input_shape),

@@ -315,7 +315,7 @@ def explain(model: Any) -> Explanation:
     Layers rnncount knows are counted from their formula and compared with Keras;
     any other layer is listed with Keras's count and "no formula yet".
     """
-    if not getattr(model, "built", True) or not model.weights and any(not lay.built for lay in model.layers):
+    if not getattr(model, "built", True) or (not model.weights and any(not lay.built for lay in model.layers)):
         raise SpecError(
             "this model is not built yet: weights exist only once a model knows its input shape "
             "(Keras shows '0 (unbuilt)'); start it with keras.Input(shape=...)"

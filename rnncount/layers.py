@@ -226,7 +226,7 @@ class Dense(Layer):
         blocks = [Block("W", "kernel", None, "kernel", (i, o), ("i", "o"))]
         if self.use_bias:
             blocks.append(Block("b", "bias", None, "bias", (o,), ("o",)))
-        out = tuple(input_shape[:-1]) + (o,)
+        out = (*input_shape[:-1], o)
         return Built(tuple(input_shape), out, tuple(blocks), {"i": i, "o": o})
 
 
@@ -372,9 +372,7 @@ class _Recurrent(Layer):
 
     def build(self, input_shape: Shape) -> Built:
         if len(input_shape) != 3:
-            raise SpecError(
-                f"{self.kind} needs a sequence (None, T, i) but receives {format_shape(input_shape)}"
-            )
+            raise SpecError(f"{self.kind} needs a sequence (None, T, i) but receives {format_shape(input_shape)}")
         i = _needs_width(self.kind, input_shape)
         h = self.units
         batch, t = input_shape[0], input_shape[1]
@@ -479,7 +477,7 @@ class Bidirectional(Layer):
         blocks = tuple(replace(b, direction=d) for d in ("forward", "backward") for b in inner.blocks)
         out = inner.output_shape
         if self.merge_mode == "concat":
-            out = tuple(out[:-1]) + (2 * out[-1],)
+            out = (*out[:-1], 2 * out[-1])
         elif self.merge_mode is None:
             out = [out, out]  # two separate tensors, one per direction
         return Built(tuple(input_shape), out, blocks, inner.symbols, gates=inner.gates, copies=2)

@@ -18,15 +18,7 @@ from typing import Any
 from .errors import SpecError
 from .layers import (
     LAYER_TYPES,
-    RECURRENT,
-    Bidirectional,
-    Dense,
-    Dropout,
-    Embedding,
-    Flatten,
     Layer,
-    RepeatVector,
-    TimeDistributed,
     cosmetic_options,
 )
 
@@ -260,16 +252,4 @@ def parse_shape(text: str | int | tuple | list) -> tuple:
     return tuple(dims)
 
 
-__all__ = [
-    "parse_spec",
-    "format_spec",
-    "parse_shape",
-    "Bidirectional",
-    "Dense",
-    "Dropout",
-    "Embedding",
-    "Flatten",
-    "RepeatVector",
-    "TimeDistributed",
-    "RECURRENT",
-]
+__all__ = ["format_spec", "parse_shape", "parse_spec"]

@@ -72,7 +72,8 @@ def test_symbols_use_features_not_timesteps():
 def test_latex_forms():
     result = rnncount.count("GRU(4, return_sequences=True) > Dense(1)", (30, 5))
     assert result.layers[0].formula.latex == (
-        r"g \cdot \left(i \cdot h + h \cdot h + 2h\right) = 3 \cdot \left(5 \cdot 4 + 4 \cdot 4 + 2 \cdot 4\right) = 132"
+        r"g \cdot \left(i \cdot h + h \cdot h + 2h\right) = "
+        r"3 \cdot \left(5 \cdot 4 + 4 \cdot 4 + 2 \cdot 4\right) = 132"
     )
     assert result.latex.startswith("\\begin{aligned}") and r"\text{total} &: 132 + 5 = 137" in result.latex
     big = rnncount.count("LSTM(32)", (20, 100)).layers[0].formula.latex
@@ -89,7 +90,9 @@ def test_table_and_stack_text():
 
 
 def test_names_follow_keras_and_respect_explicit_names():
-    result = rnncount.count("LSTM(4, return_sequences=True) > LSTM(4, name='lstm_1', return_sequences=True) > LSTM(2)", (3, 5))
+    result = rnncount.count(
+        "LSTM(4, return_sequences=True) > LSTM(4, name='lstm_1', return_sequences=True) > LSTM(2)", (3, 5)
+    )
     assert [lc.name for lc in result.layers] == ["lstm", "lstm_1", "lstm_2"]
 
 

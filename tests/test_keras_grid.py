@@ -11,11 +11,10 @@ import operator
 import random
 
 import pytest
+from _stacks import invalid_case, random_case
 
 import rnncount
 from rnncount.keras_bridge import build_model, keras, keras_layer
-
-from _stacks import invalid_case, random_case
 
 CASES_PER_CHUNK = 60
 CHUNKS = 20  # 1,200 random stacks in all

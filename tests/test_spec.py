@@ -116,7 +116,11 @@ def test_bad_shapes(text):
 @pytest.mark.parametrize(
     ("spec", "shape", "fragment"),
     [
-        ("Dense(1) > LSTM(3)", (5,), "LSTM after Dense (layer 2): LSTM needs a sequence (None, T, i) but receives (None, 1)"),
+        (
+            "Dense(1) > LSTM(3)",
+            (5,),
+            "LSTM after Dense (layer 2): LSTM needs a sequence (None, T, i) but receives (None, 1)",
+        ),
         ("LSTM(3) > LSTM(3)", (30, 5), "set return_sequences=True on an earlier recurrent layer"),
         ("LSTM(3)", (5,), "give the input as timesteps,features"),
         ("Dense(4) > GRU(2)", (8,), "use RepeatVector(T)"),
