@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from .engine import CountResult, LayerCount, count
-from .errors import BuildTooLargeError, SpecError
+from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from .formula import Formula
 from .layers import (
     GRU,
@@ -69,6 +69,7 @@ __all__ = [
     "Formula",
     "GRU",
     "LSTM",
+    "KerasUnavailableError",
     "Layer",
     "LayerCount",
     "RepeatVector",

@@ -16,3 +16,7 @@ class SpecError(ValueError):
 
 class BuildTooLargeError(SpecError):
     """A Keras build refused because its weights would not fit a sane memory budget."""
+
+
+class KerasUnavailableError(SpecError):
+    """Keras or TensorFlow cannot be imported: counting still works, building does not."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import CountResult, count
-from .errors import BuildTooLargeError, SpecError
+from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from .formula import group_digits
 from .layers import (
     GRU,
@@ -41,8 +41,13 @@ def keras() -> Any:
     # TensorFlow's C++ start-up lines would otherwise land in notebook outputs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras as _keras
-
+    try:
+        import keras as _keras
+    except ImportError as err:
+        raise KerasUnavailableError(
+            f"Keras 3 with TensorFlow is not installed ({err}); rnncount still counts every layer "
+            "(formula-only mode), but cannot build real models: pip install tensorflow keras"
+        ) from None
     return _keras
 
 
