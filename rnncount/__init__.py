@@ -11,6 +11,7 @@ only when you ask for a real model: :func:`build_model`, :func:`explain`,
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
 
@@ -35,6 +36,12 @@ from .spec import format_spec, parse_shape, parse_spec
 
 __version__ = "0.1.0"
 
+# TensorFlow prints start-up lines (oneDNN, absl) straight to the process's stderr, which
+# Jupyter shows in whichever cell first imports it. Quiet them unless the user chose otherwise;
+# this costs nothing here, since TensorFlow itself is only imported when a model is built.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
 # Names served lazily, so that `import rnncount` stays free of TensorFlow and matplotlib.
 _LAZY = {
     "build_model": "rnncount.keras_bridge",
@@ -44,6 +51,10 @@ _LAZY = {
     "diagram": "rnncount.diagram",
     "explore": "rnncount.widgets",
     "explore_stack": "rnncount.widgets",
+    "Exercise": "rnncount.exercises",
+    "diagnose": "rnncount.exercises",
+    "problem_set": "rnncount.homework",
+    "count_torch": "rnncount.pytorch",
 }
 
 

@@ -144,9 +144,11 @@ class CountResult:
     @property
     def latex(self) -> str:
         """The per-layer formulas and the total as a LaTeX ``aligned`` block (no ``$``)."""
-        rows = [rf"\text{{{_latex_escape(lc.name)}}} &: {lc.formula.latex}" for lc in self.layers]
-        total = " + ".join(group_digits(lc.params, latex=True) for lc in self.layers) or "0"
-        rows.append(rf"\text{{total}} &: {total} = {group_digits(self.total, latex=True)}")
+        rows = [rf"\mathtt{{{_latex_escape(lc.name)}}} &: {lc.formula.latex}" for lc in self.layers]
+        total = group_digits(self.total, latex=True)
+        if len(self.layers) > 1:
+            total = " + ".join(group_digits(lc.params, latex=True) for lc in self.layers) + f" = {total}"
+        rows.append(rf"\text{{total}} &: {total}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def table(self) -> str:

@@ -40,6 +40,7 @@ def keras() -> Any:
     """Import Keras quietly with the TensorFlow backend and return the module."""
     # TensorFlow's C++ start-up lines would otherwise land in notebook outputs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
         import keras as _keras
