@@ -48,7 +48,7 @@ _LAZY = {
     "explain": "rnncount.keras_bridge",
     "summary_text": "rnncount.keras_bridge",
     "from_keras": "rnncount.keras_bridge",
-    "diagram": "rnncount.diagram",
+    "diagram": "rnncount.drawing",
     "explore": "rnncount.widgets",
     "explore_stack": "rnncount.widgets",
     "Exercise": "rnncount.exercises",

@@ -20,9 +20,10 @@ figure is left open in pyplot's registry.
 
 from __future__ import annotations
 
+import functools
+import io
 import math
-import sys
-import types
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,10 +244,23 @@ def _draw_copy(
                 block=b,
                 layer=lc.name,
             )
-            big = h >= 0.62
-            text = f"{_math_name(b.name)}\n{group_digits(b.params)}" if big else f"{_math_name(b.name)} {group_digits(b.params)}"
-            size = FONT if big or len(text) < 18 else SMALL
-            canvas.text(x + k + 0.5, y + h / 2, text, size=size, color=_ink(face), zorder=5, linespacing=1.15)
+            # The name (mathtext, parsed once and cached) and the count (plain text) are
+            # separate artists, so a new count never triggers a new mathtext parse.
+            ink = _ink(face)
+            cx, cy = x + k + 0.5, y + h / 2
+            count_text = group_digits(b.params)
+            if h >= 0.62:
+                canvas.text(cx, cy - 0.02, _math_name(b.name), size=FONT + 1, va="bottom", color=ink, zorder=5)
+                canvas.text(cx, cy + 0.02, count_text, size=FONT, va="top", color=ink, zorder=5)
+            else:
+                # One line: name and count side by side, centred together in the block.
+                name = _math_name(b.name)
+                size = FONT if len(count_text) < 7 else SMALL
+                name_w = 0.95 * _text_width(name) * (FONT + 1) / 72 / INCH
+                count_w = _text_width(count_text) * size / 72 / INCH
+                left = cx - (name_w + 0.06 + count_w) / 2
+                canvas.text(left, cy, name, size=FONT + 1, ha="left", color=ink, zorder=5)
+                canvas.text(left + name_w + 0.06, cy, count_text, size=size, ha="left", color=ink, zorder=5)
             if broken:
                 _zigzag(canvas, x + k, y + h * 0.3, 1.0)
         # The Keras variable around the gate blocks.
@@ -259,12 +273,17 @@ def _draw_copy(
             else:
                 width = sum(b.shape[-1] for b in row_blocks)
                 full = sum(b.params for r in bias_rows for b in r[2])
+                mid = (bias_top + y + h) / 2
+                canvas.text(x + n + 0.15, mid, f"bias (2, {width})\n{_params(full)}", size=FONT, ha="left", va="bottom")
                 canvas.text(
                     x + n + 0.15,
-                    (bias_top + y + h) / 2,
-                    f"bias (2, {width})\n{_params(full)}\nrow 1 exists because reset_after=True",
-                    size=FONT,
+                    mid + 0.04,
+                    "row 1: the extra recurrent bias\nof reset_after=True (+g*h)",
+                    size=SMALL,
                     ha="left",
+                    va="top",
+                    color="#A23B2A",
+                    weight="bold",
                 )
         else:
             width = sum(b.shape[-1] for b in row_blocks)
@@ -282,22 +301,28 @@ def _draw_copy(
             )
         y += h + (0.04 if var == "bias" and row == 0 and len(bias_rows) == 2 else VGAP)
     y -= VGAP
-    # Column widths along the bottom edge.
+    # Column widths along the bottom edge: one label for the whole row of gates.
     sym = blocks[0].symbols[-1]
-    for k in range(n):
-        canvas.text(x + k + 0.5, y + 0.06, f"{sym} = {group_digits(width_cells)}", size=SMALL, va="top", color="#333333")
+    if n > 1:
+        text = f"{n} gates x {sym} = {n} x {group_digits(width_cells)} = {group_digits(n * width_cells)} columns"
+    else:
+        text = f"{sym} = {group_digits(width_cells)} column" + ("" if width_cells == 1 else "s")
+    canvas.text(x + n / 2, y + 0.06, text, size=SMALL, va="top", color="#333333")
     canvas.grow(x, top, x + n, y + 0.3)
     return y + 0.36
 
 
-def _draw_layer(canvas: _Canvas, lc: LayerCount, y: float) -> float:
+def _draw_layer(canvas: _Canvas, lc: LayerCount, y: float, compact: bool = False) -> float:
     """Draw one layer from ``y`` downwards; return the bottom y."""
     kind = _kind(lc)
     head = f"{lc.name} ({lc.type})"
     formula = lc.formula.text
     canvas.text(-LEFT + 0.05, y, head, size=TITLE, ha="left", va="top", weight="bold", gid=f"rnncount-title:{lc.name}")
-    canvas.text(-LEFT + 0.05, y + 0.3, formula, size=FONT, ha="left", va="top", color="#222222", family="monospace")
-    y += 0.95
+    if compact:
+        y += 0.45
+    else:
+        canvas.text(-LEFT + 0.05, y + 0.3, formula, size=FONT, ha="left", va="top", color="#222222", family="monospace")
+        y += 0.95
     if not lc.blocks:
         canvas.rect(0, y, 2.4, 0.42, face="#EEEEEE", edge="#999999", lw=1.0, gid=f"rnncount:{lc.name}::none")
         canvas.text(1.2, y + 0.21, "no weights", size=FONT, color="#555555")
@@ -340,8 +365,14 @@ def _arrow(canvas: _Canvas, y: float, shape: Any, label: str = "") -> float:
     return y + 0.55
 
 
-def layout(result: CountResult, *, error: str | None = None, title: str | None = None) -> _Canvas:
-    """Lay out a counted stack as primitives in layout units (no matplotlib needed)."""
+def layout(
+    result: CountResult, *, error: str | None = None, title: str | None = None, compact: bool = False
+) -> _Canvas:
+    """Lay out a counted stack as primitives in layout units (no matplotlib needed).
+
+    ``compact`` leaves out what a dashboard shows beside the picture anyway (each
+    layer's formula line and the footnote on scale), which keeps redraws fast.
+    """
     canvas = _Canvas()
     y = 0.0
     if title:
@@ -349,27 +380,25 @@ def layout(result: CountResult, *, error: str | None = None, title: str | None =
         y += 0.5
     y = _arrow(canvas, y, result.input_shape, "input")
     for k, lc in enumerate(result.layers):
-        y = _draw_layer(canvas, lc, y + 0.05)
+        y = _draw_layer(canvas, lc, y + 0.05, compact)
         last = k == len(result.layers) - 1
-        if not (last and error):
-            y = _arrow(canvas, y, lc.output_shape, "output" if last else "")
+        y = _arrow(canvas, y, lc.output_shape, "output" if last and not error else "")
     if error:
         y += 0.1
         canvas.text(-LEFT + 0.05, y, _wrap(error, 88), size=FONT, ha="left", va="top", color="#B00020", weight="bold")
         y += 0.3 * (1 + _wrap(error, 88).count("\n")) + 0.3
     if result.layers:
-        canvas.text(-LEFT + 0.05, y + 0.05, f"total: {result.total_formula}", size=TITLE, ha="left", va="top", weight="bold")
+        label = "total of the layers above" if error else "total"
+        canvas.text(
+            -LEFT + 0.05, y + 0.05, f"{label}: {result.total_formula}", size=TITLE, ha="left", va="top", weight="bold"
+        )
         y += 0.45
-    notes = []
-    if "broken" in canvas.notes:
-        notes.append("a zigzag marks a block shortened to fit")
-    if "thin" in canvas.notes:
-        notes.append("thin rows are widened to stay readable")
-    if notes:
+    note = scale_note(canvas)
+    if note and not compact:
         canvas.text(
             -LEFT + 0.05,
             y + 0.05,
-            "Blocks are to scale within a layer (a gate column is one unit wide); " + "; ".join(notes) + ".",
+            note,
             size=SMALL - 0.5,
             ha="left",
             va="top",
@@ -381,14 +410,129 @@ def layout(result: CountResult, *, error: str | None = None, title: str | None =
     return canvas
 
 
+def scale_note(canvas: _Canvas) -> str:
+    """The footnote on scale for a laid-out picture ("" when everything is to scale)."""
+    notes = []
+    if "broken" in canvas.notes:
+        notes.append("a zigzag marks a block shortened to fit")
+    if "thin" in canvas.notes:
+        notes.append("thin rows are widened to stay readable")
+    if not notes:
+        return ""
+    return "Blocks are to scale within a layer (a gate column is one unit wide); " + "; ".join(notes) + "."
+
+
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
+_STAMPS: OrderedDict[tuple, Any] = OrderedDict()
+_STAMP_LIMIT = 4096
+_LabelText: Any = None
+
+
+def _label_class() -> Any:
+    """A matplotlib Text that, on Agg, pastes a cached bitmap of itself instead of re-rendering glyphs.
+
+    Rendering glyphs is most of the cost of redrawing the picture; a dashboard redraws
+    the same labels ("gate i", "W_xi", a count) over and over, so each distinct label is
+    rendered once and pasted afterwards. Other renderers (PDF, SVG) draw real text.
+    """
+    global _LabelText
+    if _LabelText is not None:
+        return _LabelText
+    import numpy as np
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.text import Text
+    from matplotlib.transforms import IdentityTransform
+
+    scratch: dict[float, Any] = {}
+
+    def scratch_renderer(dpi: float) -> Any:
+        # One persistent off-screen renderer per dpi: text metrics are cached per renderer,
+        # so measuring and rendering a label there means each new label is measured once.
+        if dpi not in scratch:
+            scratch.clear()
+            scratch[dpi] = RendererAgg(1200, 320, dpi)
+        return scratch[dpi]
+
+    class LabelText(Text):
+        def draw(self, renderer: Any) -> None:
+            if not isinstance(renderer, RendererAgg) or not self.get_visible() or not self.get_text():
+                return super().draw(renderer)
+            if self.get_rotation() or self.get_path_effects():
+                return super().draw(renderer)
+            fp = self.get_fontproperties()
+            key = (
+                self.get_text(),
+                tuple(fp.get_family()),
+                fp.get_size_in_points(),
+                fp.get_weight(),
+                fp.get_style(),
+                str(self.get_color()),
+                self.get_horizontalalignment(),
+                self.get_verticalalignment(),
+                self._get_multialignment(),
+                self._linespacing,
+                renderer.dpi,
+            )
+            # Snap the anchor to a whole pixel: a label's bitmap then depends on the label alone,
+            # never on where it was first drawn, so pictures are the same bytes in every process.
+            exact_x, exact_y = self.get_transform().transform(self.get_unitless_position())
+            anchor_x, anchor_y = round(exact_x), round(exact_y)
+            cached = _STAMPS.get(key)
+            if cached is None:
+                sub = scratch_renderer(renderer.dpi)
+                bbox = self.get_window_extent(sub)  # same dpi, same metrics as on `renderer`
+                # Measured at the exact anchor; shift to the snapped one (and keep a margin).
+                shift_x, shift_y = anchor_x - exact_x, anchor_y - exact_y
+                x0, y0 = math.floor(bbox.x0 + shift_x) - 2, math.floor(bbox.y0 + shift_y) - 2
+                width, height = math.ceil(bbox.x1 + shift_x) + 2 - x0, math.ceil(bbox.y1 + shift_y) + 2 - y0
+                if width > sub.width or height > sub.height:
+                    return super().draw(renderer)
+                sub.clear()
+                saved_transform, saved_position = self.get_transform(), self.get_position()
+                try:
+                    self.set_transform(IdentityTransform())
+                    self.set_position((anchor_x - x0, anchor_y - y0))
+                    super().draw(sub)
+                finally:
+                    self.set_transform(saved_transform)
+                    self.set_position(saved_position)
+                # The buffer's first row is the top of the scratch canvas and the label sits at its
+                # bottom; draw_image wants the bottom row first.
+                rows = int(sub.height)
+                stamp = np.asarray(sub.buffer_rgba())[rows - height : rows, :width][::-1].copy()
+                # Where the stamp sits relative to the text's anchor, so a hit needs no measuring.
+                cached = (stamp, x0 - anchor_x, y0 - anchor_y)
+                _STAMPS[key] = cached
+                while len(_STAMPS) > _STAMP_LIMIT:
+                    _STAMPS.popitem(last=False)
+            else:
+                _STAMPS.move_to_end(key)
+            stamp, dx, dy = cached
+            gc = renderer.new_gc()
+            gc.set_alpha(self.get_alpha())
+            gc.set_url(self.get_url())
+            gc.set_gid(self.get_gid())
+            renderer.draw_image(gc, anchor_x + dx, anchor_y + dy, stamp)
+            gc.restore()
+            self.stale = False
+            return None
+
+    _LabelText = LabelText
+    return LabelText
+
+
 def render(canvas: _Canvas, ax: Any) -> None:
-    """Draw a laid-out canvas into ``ax`` (Agg-safe; no pyplot)."""
+    """Draw a laid-out canvas into ``ax`` (Agg-safe; no pyplot).
+
+    Artists are added with ``add_artist`` (not ``add_patch``/``plot``): the limits are
+    set from the layout, so the Axes need not recompute its data limits for each one.
+    """
+    from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 
     for r in canvas.rects:
@@ -406,29 +550,32 @@ def render(canvas: _Canvas, ax: Any) -> None:
             patch.set_gid(r["gid"])
         patch.rnncount_block = r.get("block")  # type: ignore[attr-defined]
         patch.rnncount_layer = r.get("layer")  # type: ignore[attr-defined]
-        ax.add_patch(patch)
+        ax.add_artist(patch)
     for p in canvas.polys:
-        ax.add_patch(Polygon(p["xy"], closed=True, facecolor=p["face"], edgecolor=p["edge"], zorder=p["z"]))
+        ax.add_artist(Polygon(p["xy"], closed=True, facecolor=p["face"], edgecolor=p["edge"], zorder=p["z"]))
     for ln in canvas.lines:
         (x0, y0), (x1, y1) = ln["xy"][0], ln["xy"][-1]
         if ln.get("arrow"):
-            ax.add_patch(
+            ax.add_artist(
                 FancyArrowPatch(
                     (x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14, color=ln["color"], lw=ln["lw"], zorder=3
                 )
             )
         else:
             xs, ys = zip(*ln["xy"], strict=True)
-            ax.plot(xs, ys, color=ln["color"], lw=ln["lw"], zorder=ln["z"], solid_joinstyle="miter")
+            ax.add_artist(Line2D(xs, ys, color=ln["color"], lw=ln["lw"], zorder=ln["z"], solid_joinstyle="miter"))
+    label = _label_class()
     for t in canvas.texts:
         kw = {k: v for k, v in t.items() if k not in ("x", "y", "s", "size", "ha", "z")}
         kw.setdefault("va", "center")
         kw.setdefault("zorder", 5)
-        ax.text(t["x"], t["y"], t["s"], fontsize=t["size"], ha=t["ha"], **kw)
+        text = label(t["x"], t["y"], t["s"], fontsize=t["size"], ha=t["ha"], **kw)
+        text.set_clip_on(False)
+        ax.add_artist(text)
     pad = 0.15
     ax.set_xlim(canvas.x0 - pad, canvas.x1 + pad)
     ax.set_ylim(canvas.y1 + pad, canvas.y0 - pad)  # y grows downwards
-    ax.set_aspect("equal", adjustable="datalim" if ax.figure.get_axes() != [ax] else "box")
+    ax.set_aspect("equal", adjustable="datalim" if ax.figure.get_axes() != [ax] else "box", anchor="NW")
     ax.set_axis_off()
 
 
@@ -482,12 +629,29 @@ def diagram(
     result = _as_result(spec, input_shape)
     canvas = layout(result, title=title)
     if ax is None:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=figure_size(canvas), dpi=dpi)
+        fig = _figure_class()(figsize=figure_size(canvas), dpi=dpi)
         ax = fig.add_axes((0, 0, 1, 1))
     render(canvas, ax)
     return ax.figure
+
+
+@functools.cache
+def _figure_class() -> type:
+    """A Figure that Jupyter shows as a picture even without ``%matplotlib inline``.
+
+    Figures made outside pyplot have no display hook of their own, so a fresh kernel
+    would print ``Figure(987x761)``; ``_repr_png_`` renders it with Agg instead.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    class DiagramFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            FigureCanvasAgg(self).print_png(buffer)
+            return buffer.getvalue()
+
+    return DiagramFigure
 
 
 def blocks_drawn(fig_or_ax: Any) -> list[Any]:
@@ -499,13 +663,3 @@ def blocks_drawn(fig_or_ax: Any) -> list[Any]:
         for p in ax.patches
         if (p.get_gid() or "").startswith("rnncount:") and getattr(p, "rnncount_block", None) is not None
     ]
-
-
-class _CallableModule(types.ModuleType):
-    """``rnncount.diagram`` may resolve to this module once it is imported; calling it draws."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return diagram(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,356 @@
+"""What the dashboards show, computed without any widget: formula, Keras summary, picture.
+
+The widgets in :mod:`rnncount.widgets` only wire controls to these functions, so the
+logic can be tested (and benchmarked) on its own. Keras and matplotlib are imported
+on first use.
+
+Speed comes from three places: display models are built with zero initialisers
+(only the shapes matter), built models are kept in a small LRU cache keyed by the
+spec and the input shape, and the picture is drawn into one reused Figure whose
+PNG bytes are cached by the picture's content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import CountResult, count
+from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
+from .formula import group_digits
+from .layers import GATE_NAMES, Layer
+
+#: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
+SUMMARY_LINE_LENGTH = 96
+
+#: Dashboards refuse Keras builds above this many parameters (the count and picture still update).
+DASHBOARD_MAX_PARAMS = 50_000_000
+
+#: PNG resolution of the dashboards' picture.
+DPI = 80
+
+#: The picture's size (inches) snaps to multiples of this.
+SIZE_STEP = 1.0
+
+
+@dataclass(frozen=True)
+class DisplayModel:
+    """A built display model, its summary text and Keras's own parameter count."""
+
+    model: Any
+    summary: str
+    keras_params: int
+
+
+def build_display_model(result: CountResult, max_params: int = DASHBOARD_MAX_PARAMS) -> Any:
+    """The real Keras model of ``result``, built for display: shapes and counts, no weight values.
+
+    Inside ``keras.StatelessScope(initialize_variables=False)`` Keras creates every
+    variable with its shape but defers allocating its values, so even a 16-million
+    weight model is built in milliseconds and costs no memory. ``count_params()`` and
+    ``summary()`` read only shapes. Such a model cannot be trained or called; use
+    :func:`rnncount.build_model` for that. If this Keras lacks the scope, the model is
+    built with zero initialisers instead.
+    """
+    from .keras_bridge import build_model, keras
+
+    k = keras()
+    scope = getattr(k, "StatelessScope", None)
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover - a Keras without this layout
+        global_state = None
+    if scope is None or global_state is None:  # pragma: no cover
+        return build_model(result, zeros=True, max_params=max_params)
+    pending = list(global_state.get_global_attribute("uninitialized_variables", []) or [])
+    try:
+        with scope(initialize_variables=False):
+            model = build_model(result, zeros=True, max_params=max_params)
+    finally:
+        # Keras lists deferred variables to initialise them all later; ours must never be.
+        global_state.set_global_attribute("uninitialized_variables", pending)
+    return model
+
+
+class ModelCache:
+    """An LRU cache of display models keyed by (spec, input shape).
+
+    Bounded by the number of models and by their total parameters (which only cost
+    memory if a Keras without deferred variables makes :func:`build_display_model`
+    fall back to zero initialisers).
+    """
+
+    def __init__(self, maxsize: int = 64, max_params: int = 200_000_000) -> None:
+        self.maxsize = maxsize
+        self.max_params = max_params
+        self._items: OrderedDict[tuple[str, tuple], DisplayModel] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def params(self) -> int:
+        """Total parameters of the cached models."""
+        return sum(d.keras_params for d in self._items.values())
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def get(self, result: CountResult, max_params: int = DASHBOARD_MAX_PARAMS) -> DisplayModel:
+        """The display model of ``result``, built on a miss; raises BuildTooLargeError past ``max_params``."""
+        key = (result.spec, tuple(result.input_shape))
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+        self.misses += 1
+        from .keras_bridge import summary_text
+
+        model = build_display_model(result, max_params)
+        entry = DisplayModel(model, summary_text(model, line_length=SUMMARY_LINE_LENGTH), int(model.count_params()))
+        self._items[key] = entry
+        while len(self._items) > self.maxsize or (len(self._items) > 1 and self.params > self.max_params):
+            self._items.popitem(last=False)
+        return entry
+
+
+#: Shared by every dashboard of the session, so revisiting a setting is instant.
+MODELS = ModelCache()
+
+
+# --- formula -------------------------------------------------------------------------------------
+
+
+def _latex_name(name: str) -> str:
+    return name.replace("_", r"\_")
+
+
+def formula_latex(result: CountResult) -> str:
+    """Per-layer formulas and the total as a MathJax-friendly ``aligned`` block (no ``$``)."""
+    rows = [
+        rf"\mathtt{{{_latex_name(lc.name)}}} &: {lc.formula.latex}"
+        if lc.params
+        else rf"\mathtt{{{_latex_name(lc.name)}}} &: 0 \text{{ (no weights)}}"
+        for lc in result.layers
+    ]
+    parts = " + ".join(group_digits(lc.params, latex=True) for lc in result.layers) or "0"
+    total = group_digits(result.total, latex=True)
+    rows.append(rf"\textbf{{total}} &: {parts}" + (f" = {total}" if len(result.layers) > 1 else ""))
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def symbols_text(result: CountResult) -> str:
+    """The symbols of the first weighted layer, in words: ``i = 100 features per timestep, h = 32 units, ...``."""
+    parts: list[str] = []
+    for lc in result.layers:
+        if not lc.params:
+            continue
+        sym = lc.formula.symbols
+        inner = getattr(lc.layer, "layer", lc.layer)
+        if "i" in sym:
+            parts.append(f"i = {group_digits(sym['i'])} input features")
+        if "h" in sym:
+            parts.append(f"h = {group_digits(sym['h'])} units")
+        if "o" in sym:
+            parts.append(f"o = {group_digits(sym['o'])} outputs")
+        if "g" in sym:
+            gates = ", ".join(GATE_NAMES.get(inner.kind, {}))
+            parts.append(f"g = {sym['g']} gate blocks ({gates})")
+        break
+    shape = result.input_shape
+    if len(shape) == 3:
+        parts.append(f"T = {shape[1]} timesteps (changes shapes, never the count)")
+    return "; ".join(parts)
+
+
+def formula_html(result: CountResult) -> str:
+    """The formula view: the LaTeX block for MathJax, then the symbols in words."""
+    legend = html.escape(symbols_text(result))
+    return (
+        "<div class='rnncount-formula-body'>"
+        f"$$\n{formula_latex(result)}\n$$"
+        f"<div style='color:#444;font-size:0.95em'>{legend}</div>"
+        "</div>"
+    )
+
+
+def stack_table_html(result: CountResult) -> str:
+    """The monster builder's formula view: one row per layer with a running total."""
+    rows = []
+    running = 0
+    for k, lc in enumerate(result.layers, 1):
+        running += lc.params
+        formula = lc.formula.text if lc.params else "0 (no weights)"
+        from .layers import format_shape
+
+        rows.append(
+            "<tr>"
+            f"<td>{k}</td><td><code>{html.escape(lc.name)}</code> ({html.escape(lc.type)})</td>"
+            f"<td><code>{html.escape(format_shape(lc.output_shape))}</code></td>"
+            f"<td><code>{html.escape(formula)}</code></td>"
+            f"<td style='text-align:right'>{group_digits(lc.params)}</td>"
+            f"<td style='text-align:right'>{group_digits(running)}</td>"
+            "</tr>"
+        )
+    return (
+        "<table class='rnncount-stack-table' style='border-collapse:collapse'>"
+        "<tr><th>#</th><th>Layer (type)</th><th>Output shape</th><th>Formula</th>"
+        "<th style='text-align:right'>Params</th><th style='text-align:right'>Running total</th></tr>"
+        + "".join(rows)
+        + f"<tr><th colspan='4' style='text-align:left'>Total: {html.escape(result.total_formula)}</th>"
+        f"<th style='text-align:right'>{group_digits(result.total)}</th><th></th></tr></table>"
+    )
+
+
+def error_html(message: str) -> str:
+    return (
+        "<div class='rnncount-error' style='color:#B00020;font-weight:bold;white-space:normal'>"
+        f"{html.escape(message)}</div>"
+    )
+
+
+# --- summary -------------------------------------------------------------------------------------
+
+
+def summary_html(text: str, note: str | None = None) -> str:
+    """The Keras summary as Keras prints it: monospace, no wrapping, escaped."""
+    pre = (
+        "<pre class='rnncount-summary-text' style=\"font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace;"
+        ' font-size: 12px; line-height: 1.25; white-space: pre; margin: 0; overflow-x: auto">'
+        f"{html.escape(text)}</pre>"
+    )
+    return pre if note is None else f"<div style='color:#555'>{html.escape(note)}</div>{pre}"
+
+
+def model_summary(
+    result: CountResult, cache: ModelCache = MODELS, max_params: int = DASHBOARD_MAX_PARAMS
+) -> tuple[str, DisplayModel | None]:
+    """The Keras summary text of ``result`` (built through the cache), or why it was not built."""
+    try:
+        entry = cache.get(result, max_params=max_params)
+    except (BuildTooLargeError, KerasUnavailableError) as err:
+        return f"Keras model not built: {err}", None
+    return entry.summary, entry
+
+
+# --- picture -------------------------------------------------------------------------------------
+
+
+class Picture:
+    """One reused matplotlib Figure (outside pyplot) and an LRU cache of its PNG bytes.
+
+    When a picture's PNG is already cached, its artists are only redrawn into the
+    Figure when someone looks at :attr:`figure`, so revisiting a setting costs no
+    drawing at all.
+    """
+
+    def __init__(self, dpi: float = DPI, cache_size: int = 64) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self._figure = Figure(dpi=dpi)
+        FigureCanvasAgg(self._figure)
+        self.ax = self._figure.add_axes((0, 0, 1, 1))
+        self.dpi = dpi
+        self._png: OrderedDict[str, bytes] = OrderedDict()
+        self.cache_size = cache_size
+        self.key: str | None = None
+        self.note = ""
+        self._pending: Any = None
+        self._drawn_key: str | None = None
+
+    @property
+    def figure(self) -> Any:
+        """The Figure, showing the latest picture."""
+        self._sync()
+        return self._figure
+
+    def _sync(self) -> None:
+        if self._pending is None:
+            return
+        from .drawing import figure_size, render
+
+        canvas, self._pending = self._pending, None
+        if self._drawn_key == self.key:
+            return
+        # Remove the old artists instead of clearing the Axes: much cheaper, same result.
+        for artist in [*self.ax.patches, *self.ax.texts, *self.ax.lines]:
+            artist.remove()
+        # Sizes snap to a grid, so that most updates keep the figure's size: Agg then reuses its
+        # renderer, and with it the caches of glyphs, text layouts and mathtext parses.
+        width, height = (math.ceil(v / SIZE_STEP) * SIZE_STEP for v in figure_size(canvas))
+        if (width, height) != tuple(self._figure.get_size_inches()):
+            self._figure.set_size_inches(width, height, forward=False)
+        render(canvas, self.ax)
+        self._drawn_key = self.key
+
+    def update(self, result: CountResult, error: str | None = None) -> bytes:
+        """Lay out the picture of ``result`` (and ``error``) and return its PNG bytes."""
+        from .drawing import layout, scale_note
+
+        canvas = layout(result, error=error, compact=True)
+        self.note = scale_note(canvas)
+        self.key = _canvas_key(canvas)
+        self._pending = canvas
+        png = self._png.get(self.key)
+        if png is not None:
+            self._png.move_to_end(self.key)
+            return png
+        self._sync()
+        png = _png_bytes(self._figure)
+        self._png[self.key] = png
+        while len(self._png) > self.cache_size:
+            self._png.popitem(last=False)
+        return png
+
+    def close(self) -> None:
+        # Called from Widget.__del__ too, possibly at interpreter exit: only drop references.
+        self._png.clear()
+
+
+def _png_bytes(figure: Any) -> bytes:
+    """Render with Agg and encode as an opaque PNG (RGB, fast zlib level: it is sent, not archived)."""
+    from PIL import Image
+
+    canvas = figure.canvas
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def _canvas_key(canvas: Any) -> str:
+    """A digest of everything a canvas draws, so equal pictures share one PNG."""
+    h = hashlib.blake2b(digest_size=16)
+    for group in (canvas.rects, canvas.texts, canvas.lines, canvas.polys):
+        for item in group:
+            h.update(repr(sorted((k, v) for k, v in item.items() if k != "block")).encode())
+    return h.hexdigest()
+
+
+# --- the state of a dashboard --------------------------------------------------------------------
+
+
+def count_prefix(layers: Sequence[Layer], input_shape: Any) -> tuple[CountResult, str | None]:
+    """Count a stack; if it fails, count the longest prefix that works and return the teaching message."""
+    try:
+        return count(list(layers), input_shape), None
+    except SpecError as err:
+        message = str(err)
+    for k in range(len(layers) - 1, -1, -1):
+        try:
+            return count(list(layers[:k]), input_shape), message
+        except SpecError:
+            continue
+    return count([], input_shape), message  # pragma: no cover - the empty stack always counts
