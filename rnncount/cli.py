@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -39,6 +40,10 @@ def _fail(message: str) -> int:
 
 
 def _cmd_count(args: argparse.Namespace) -> int:
+    if getattr(args, "framework", "keras") != "keras":
+        from .pytorch import cmd_count_framework
+
+        return cmd_count_framework(args)
     result = count(args.spec, args.input)
     if args.keras:
         from .keras_bridge import build_model
@@ -101,6 +106,12 @@ def _add_count(sub: Any) -> None:
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--latex", action="store_true", help="print the formulas as LaTeX")
     p.add_argument("--keras", action="store_true", help="also build the real Keras model and compare its counts")
+    p.add_argument(
+        "--framework",
+        choices=["keras", "pytorch", "both"],
+        default="keras",
+        help="count the Keras layers (default), their PyTorch equivalents, or both side by side",
+    )
     p.set_defaults(func=_cmd_count)
 
 
@@ -126,6 +137,21 @@ def _add_lecture(sub: Any) -> None:
 
 
 SUBCOMMANDS.append(_add_lecture)
+
+
+def _add_check(sub: Any) -> None:
+    from .exercises import add_check_command
+
+    add_check_command(sub)
+
+
+def _add_homework(sub: Any) -> None:
+    from .homework import add_homework_command
+
+    add_homework_command(sub)
+
+
+SUBCOMMANDS += [_add_check, _add_homework]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(err))
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early; say nothing more, as Python's docs advise.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_WRONG
 
 
 __all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_WRONG", "build_parser", "format_shape", "main"]

@@ -99,6 +99,11 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "return_sequences misread",
             "return_sequences=True gives (None, T, h), every timestep; False gives (None, h), the last one",
         ),
+        Misconception(
+            "left_out_layer",
+            "a layer left out of the total",
+            "the total adds up every layer that has weights, the Dense head included",
+        ),
         Misconception("close_miss", "close miss", "the method looks right; an arithmetic slip"),
         Misconception("unknown", "no known mistake", "no common mistake gives this number"),
     )
@@ -106,7 +111,7 @@ MISCONCEPTIONS: dict[str, Misconception] = {
 
 #: Keys of the computed mistakes, in order of plausibility.
 MISTAKES: tuple[str, ...] = tuple(
-    k for k in MISCONCEPTIONS if k not in ("close_miss", "unknown", "return_sequences_shape")
+    k for k in MISCONCEPTIONS if k not in ("close_miss", "unknown", "return_sequences_shape", "left_out_layer")
 )
 
 
@@ -247,7 +252,11 @@ def _rule_return_sequences(result: CountResult, k: int) -> int | None:
         # Weights thought to be repeated for every returned timestep.
         return lc.params * t if cell.return_sequences else None
     dense = _dense(lc.layer)
-    if dense is None or k == 0 or not any(getattr(_cell(x.layer), "return_sequences", False) for x in result.layers[:k]):
+    if (
+        dense is None
+        or k == 0
+        or not any(getattr(_cell(x.layer), "return_sequences", False) for x in result.layers[:k])
+    ):
         return None
     # A Dense after return_sequences=True counted as if it saw the whole flattened sequence.
     again = _recount([Flatten(), dense.with_options(name=None)], lc.input_shape)
@@ -317,6 +326,9 @@ def candidates(result: CountResult, layer: int | None = None) -> list[Candidate]
             if ignored is not None:
                 bidi = tuple(k for k, lc in enumerate(result.layers) if isinstance(lc.layer, Bidirectional))
                 out.append(Candidate(key, ignored, bidi, everywhere=len(bidi) > 1, variant="ignored"))
+    if layer is None and len(result.layers) > 1:
+        # Least plausible, so last: a whole layer missing from the sum (often the Dense head).
+        out += [Candidate("left_out_layer", right - lc.params, (k,)) for k, lc in enumerate(result.layers) if lc.params]
     return [c for c in out if c.value != right and c.value >= 0]
 
 
@@ -347,6 +359,9 @@ class Feedback:
         head = "Right" if self.correct else f"Not quite ({self.title})"
         return f"{mark} {head}: {self.message}"
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.correct else "#b35900"
         mark = "&#10003;" if self.correct else "&#10007;"
@@ -367,7 +382,7 @@ class Feedback:
 
 
 def _where(result: CountResult, c: Candidate, layer_question: bool) -> str:
-    if layer_question:
+    if layer_question or len(result.layers) == 1:
         return ""
     names = ", ".join(f"{result.layers[k].name} ({result.layers[k].type})" for k in c.layers)
     return f" in each of {names}" if c.everywhere else f" in {names}"
@@ -402,8 +417,9 @@ def _explain(result: CountResult, c: Candidate, layer_question: bool) -> str:
         )
     if c.key == "forgot_gates":
         gates = ", ".join(cell.gates) if cell else ""
+        kind = _article(cell.kind if cell else lc.type)
         return (
-            f"the gate multiplier looks missing{where}: {_article(cell.kind if cell else lc.type)} has g = {lc.built.gates} "
+            f"the gate multiplier looks missing{where}: {kind} has g = {lc.built.gates} "
             f"weight blocks ({gates}), each with its own kernels and bias, so multiply by g: {general}"
         )
     if c.key == "pytorch_double_bias":
@@ -445,6 +461,11 @@ def _explain(result: CountResult, c: Candidate, layer_question: bool) -> str:
         return (
             f"{lc.name} looks counted on the whole flattened sequence: after return_sequences=True a Dense is "
             f"applied per timestep with the same weights, so i is the last dimension only: {general}"
+        )
+    if c.key == "left_out_layer":
+        return (
+            f"that is the total without {lc.name} ({lc.type}); every layer with weights counts, "
+            f"so add {lc.name}'s {general} too"
         )
     return MISCONCEPTIONS[c.key].summary  # pragma: no cover
 
@@ -529,6 +550,9 @@ class Solution:
     def markdown(self) -> str:
         body = "\n".join(self.steps)
         return f"{self.question}\n\n```text\n{body}\n```\n\n**Answer: {self._answer_text}**"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
 
     def _repr_html_(self) -> str:
         body = html.escape("\n".join(self.steps))
@@ -725,7 +749,8 @@ class Exercise:
         out: list[str] = []
         if self.ask == "shape":
             out.append("Shapes start with None for the batch; follow the input through each layer in turn.")
-            out += [_shape_hint(lc) for lc in self.result.layers[: (self._index or len(self.result.layers) - 1) + 1]]
+            last = len(self.result.layers) - 1 if self._index is None else self._index
+            out += [_shape_hint(lc) for lc in self.result.layers[: last + 1]]
             return out
         if self.target is None and len(rows) > 1:
             out.append(
@@ -747,7 +772,10 @@ class Exercise:
         rows = self.result.layers if self.target is None else (self.target,)
         if self.ask == "shape":
             upto = self.result.layers[: (len(self.result.layers) if self._index is None else self._index + 1)]
-            steps = [f"{lc.name} ({lc.type}): {format_shape(lc.input_shape)} -> {format_shape(lc.output_shape)}" for lc in upto]
+            steps = [
+                f"{lc.name} ({lc.type}): {format_shape(lc.input_shape)} -> {format_shape(lc.output_shape)}"
+                for lc in upto
+            ]
             return Solution(self.question, tuple(steps), self.expected)
         steps = [_count_step(lc) for lc in rows]
         if self.target is None and len(rows) > 1:

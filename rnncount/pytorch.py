@@ -190,9 +190,7 @@ def torch_layer(lc: LayerCount) -> TorchLayer:
     if isinstance(layer, Embedding):
         v, d = layer.input_dim, layer.output_dim
         params = (TorchParam("weight", (v, d), "embeddings"),)
-        return TorchLayer(
-            lc.name, lc.type, f"nn.Embedding({v}, {d})", params, lc.params, "V*d", f"{v}*{d}", True, ""
-        )
+        return TorchLayer(lc.name, lc.type, f"nn.Embedding({v}, {d})", params, lc.params, "V*d", f"{v}*{d}", True, "")
     if isinstance(layer, (SimpleRNN, LSTM, GRU, Bidirectional)):
         return _recurrent(lc)
     if isinstance(layer, Flatten):
@@ -376,3 +374,26 @@ __all__ = [
     "torch_modules",
     "torch_params",
 ]
+
+
+def cmd_count_framework(args: Any) -> int:
+    """``rnncount count ... --framework pytorch|both``."""
+    import json
+
+    from .errors import SpecError
+
+    if args.latex or args.keras:
+        flag = "--latex" if args.latex else "--keras"
+        raise SpecError(f"{flag} works with --framework keras only (the default)")
+    torch_count = count_torch(args.spec, args.input)
+    if args.framework == "pytorch":
+        print(json.dumps(torch_count.to_dict(), indent=2) if args.json else torch_count.table())
+        return 0
+    if args.json:
+        data = {"keras": torch_count.result.to_dict(), "pytorch": torch_count.to_dict()}
+        print(json.dumps(data, indent=2))
+    else:
+        print(torch_count.result.table())
+        print()
+        print(torch_count.compare())
+    return 0

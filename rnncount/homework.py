@@ -1,0 +1,367 @@
+"""Per-student problem sets with answer keys.
+
+``problem_set(seed, n, difficulty)`` draws ``n`` counting problems from its own
+``random.Random(seed)`` (never the global random state), so the same seed always
+gives the same set and each student can get their own. A set mixes Dense,
+SimpleRNN, LSTM, GRU (both ``reset_after``), Bidirectional, Embedding and stacks;
+every answer comes from the engine and is the count Keras reports.
+
+>>> s = problem_set(seed=7, n=3, difficulty="easy")
+>>> [p.answer == p.exercise.expected for p in s.problems]
+[True, True, True]
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SpecError
+from .exercises import Exercise
+from .layers import (
+    GRU,
+    LAYER_TYPES,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    Layer,
+    RepeatVector,
+    SimpleRNN,
+    TimeDistributed,
+)
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: Every set of at least this many problems covers each topic once.
+TOPICS = ("dense", "simple_rnn", "lstm", "gru", "gru_reset_after_false", "bidirectional", "embedding", "stack")
+
+MAX_PROBLEMS = 1000
+
+# Sizes per difficulty: (timesteps, features, units), kept small enough to count by hand.
+_SIZES = {
+    "easy": {"T": (5, 10, 20, 30, 50), "i": (1, 2, 3, 4, 5, 6), "h": (1, 2, 3, 4, 5, 6, 8), "o": (1, 2, 3)},
+    "medium": {
+        "T": (10, 20, 30, 50, 100),
+        "i": (2, 3, 4, 5, 8, 10, 16, 20),
+        "h": (4, 5, 8, 10, 16, 20, 32),
+        "o": (1, 2, 5, 10),
+    },
+    "hard": {
+        "T": (15, 30, 50, 100),
+        "i": (8, 10, 16, 30, 40, 64),
+        "h": (8, 12, 16, 20, 25, 30, 48, 64),
+        "o": (1, 5, 10, 30),
+    },
+}
+_VOCAB = (50, 100, 500, 1000, 5000, 10000)
+_DIMS = (8, 16, 32, 50, 64, 100)
+_CELLS = (SimpleRNN, LSTM, GRU)
+
+Model = tuple[list[Layer], tuple, int | None]  # layers, input shape, 0-based layer asked about (None: total)
+
+
+class _Draw:
+    """Size draws for one difficulty, from the set's own random generator."""
+
+    def __init__(self, rng: random.Random, level: str) -> None:
+        self.rng = rng
+        self.sizes = _SIZES[level]
+
+    def __getattr__(self, key: str) -> int:
+        return self.rng.choice(self.sizes[key])
+
+    def cell(self, cls: type | None = None, **kw: Any) -> Layer:
+        cls = cls or self.rng.choice(_CELLS)
+        if cls is GRU and "reset_after" not in kw and self.rng.random() < 0.25:
+            kw["reset_after"] = False
+        return cls(self.h, **kw)
+
+
+def _dense(rng: random.Random, level: str) -> Model:
+    d = _Draw(rng, level)
+    if level == "easy":
+        return [Dense(d.o)], (d.i,), None
+    if level == "medium":
+        layers: list[Layer] = [Dense(d.h, use_bias=rng.random() > 0.2), Dense(d.o)]
+        return layers, (d.i,), rng.choice([None, 1])
+    if rng.random() < 0.5:
+        return [Dense(d.h), Dense(d.o)], (d.T, d.i), rng.choice([None, 0])  # per timestep
+    return [Flatten(), Dense(d.h), Dense(d.o)], (d.T, d.i), rng.choice([None, 1])
+
+
+def _one_cell(cls: type, **options: Any) -> Any:
+    def make(rng: random.Random, level: str) -> Model:
+        d = _Draw(rng, level)
+        if level == "easy":
+            return [d.cell(cls, **options)], (d.T, d.i), None
+        if level == "medium":
+            extra = {"use_bias": False} if rng.random() < 0.15 else {}
+            return [d.cell(cls, **options, **extra), Dense(d.o)], (d.T, d.i), rng.choice([None, 0])
+        first = d.cell(cls, return_sequences=True, **options)
+        layers = [first, d.cell(cls, **options), Dense(d.o)]
+        return layers, (d.T, d.i), rng.choice([None, 1])
+
+    return make
+
+
+def _bidirectional(rng: random.Random, level: str) -> Model:
+    d = _Draw(rng, level)
+    if level == "easy":
+        return [Bidirectional(d.cell())], (d.T, d.i), None
+    if level == "medium":
+        return [Bidirectional(d.cell()), Dense(d.o)], (d.T, d.i), rng.choice([None, 0, 1])
+    merge = rng.choice(["concat", "concat", "sum", "ave", "mul"])
+    layers = [Bidirectional(d.cell(return_sequences=True), merge_mode=merge), d.cell(), Dense(d.o)]
+    return layers, (d.T, d.i), rng.choice([None, 1])
+
+
+def _embedding(rng: random.Random, level: str) -> Model:
+    d = _Draw(rng, level)
+    emb = Embedding(rng.choice(_VOCAB), rng.choice(_DIMS))
+    if level == "easy":
+        return [emb], (d.T,), None
+    if level == "medium":
+        return [emb, d.cell(), Dense(1)], (d.T,), rng.choice([None, 1])
+    if rng.random() < 0.4:
+        return [emb, Flatten(), Dense(d.h), Dense(1)], (d.T,), rng.choice([None, 2])
+    layers = [emb, Bidirectional(d.cell(return_sequences=True)), d.cell(), Dense(1)]
+    return layers, (d.T,), rng.choice([None, 2])
+
+
+def _stack(rng: random.Random, level: str) -> Model:
+    d = _Draw(rng, level)
+    if level == "easy":
+        return [d.cell(return_sequences=True), d.cell(), Dense(d.o)], (d.T, d.i), rng.choice([None, 1])
+    if level == "medium":
+        n = rng.choice([3, 4])
+        layers: list[Layer] = [d.cell(return_sequences=True) for _ in range(n - 1)]
+        layers += [d.cell(), Dense(1)]
+        return layers, (d.T, d.i), rng.choice([None, None, rng.randrange(len(layers))])
+    if rng.random() < 0.4:
+        # Encoder-decoder: a vector repeated into a sequence, one Dense per timestep.
+        layers = [d.cell(), RepeatVector(d.T), d.cell(return_sequences=True), TimeDistributed(Dense(d.o))]
+        return layers, (d.T, d.i), rng.choice([None, 2, 3])
+    layers = [d.cell(return_sequences=True), Dropout(0.2), d.cell(return_sequences=True), d.cell()]
+    layers += [Dense(d.h), Dense(1)]
+    return layers, (d.T, d.i), None
+
+
+_GENERATORS = {
+    "dense": _dense,
+    "simple_rnn": _one_cell(SimpleRNN),
+    "lstm": _one_cell(LSTM),
+    "gru": _one_cell(GRU, reset_after=True),
+    "gru_reset_after_false": _one_cell(GRU, reset_after=False),
+    "bidirectional": _bidirectional,
+    "embedding": _embedding,
+    "stack": _stack,
+}
+
+_KERAS_NAMES = re.compile(r"\b(" + "|".join(LAYER_TYPES) + r")\(")
+_PREFIX = r"layers.\1("
+
+
+def keras_code(exercise: Exercise) -> str:
+    """The Keras 3 code of an exercise's model: ``keras.Input`` and ``layers.X(...)`` lines."""
+    shape = exercise.result.input_shape[1:]
+    dims = ", ".join("None" if s is None else str(s) for s in shape)
+    dims = f"({dims},)" if len(shape) == 1 else f"({dims})"
+    first = exercise.result.layers[0].layer
+    dtype = ', dtype="int32"' if isinstance(first, Embedding) else ""
+    lines = ["model = keras.Sequential([", f"    keras.Input(shape={dims}{dtype}),"]
+    lines += [f"    {_KERAS_NAMES.sub(_PREFIX, lc.layer.spec())}," for lc in exercise.result.layers]
+    lines.append("])")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a set: an exercise about a parameter count, with its answer."""
+
+    number: int
+    difficulty: str
+    topic: str
+    exercise: Exercise
+
+    @property
+    def spec(self) -> str:
+        return self.exercise.result.spec
+
+    @property
+    def input(self) -> str:
+        return self.exercise.input_text
+
+    @property
+    def layer(self) -> int | None:
+        """The layer asked about, 1-based (None: the whole model)."""
+        lc = self.exercise.target
+        return None if lc is None else self.exercise.result.layers.index(lc) + 1
+
+    @property
+    def answer(self) -> int:
+        return int(self.exercise.expected)
+
+    @property
+    def question(self) -> str:
+        lc = self.exercise.target
+        if lc is None:
+            return "How many parameters does this model have in total?"
+        return f"How many parameters does layer {self.layer} (`{lc.name}`, {lc.type}) have?"
+
+    @property
+    def check_command(self) -> str:
+        layer = f" --layer {self.layer}" if self.layer else ""
+        return f'rnncount check "{self.spec}" --input {self.input}{layer} --answer N'
+
+    def to_dict(self, answers: bool = False) -> dict[str, Any]:
+        lc = self.exercise.target
+        out: dict[str, Any] = {
+            "number": self.number,
+            "difficulty": self.difficulty,
+            "topic": self.topic,
+            "spec": self.spec,
+            "input": self.input,
+            "layer": self.layer,
+            "layer_name": None if lc is None else lc.name,
+            "question": self.question,
+            "answer": self.answer,
+        }
+        if answers:
+            out["solution"] = list(self.exercise.solution().steps)
+        return out
+
+    def markdown(self) -> str:
+        return "\n".join(
+            [
+                f"## Problem {self.number} ({self.difficulty})",
+                "",
+                "```python",
+                keras_code(self.exercise),
+                "```",
+                "",
+                self.question,
+                "",
+                f"Check your answer: `{self.check_command}`",
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    """A deterministic set of problems; ``markdown()`` for students, ``answers=True`` for the key."""
+
+    seed: int | str
+    difficulty: str
+    problems: tuple[Problem, ...]
+
+    def to_dict(self, answers: bool = False) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "difficulty": self.difficulty,
+            "problems": [p.to_dict(answers) for p in self.problems],
+        }
+
+    def to_json(self, answers: bool = False) -> str:
+        return json.dumps(self.to_dict(answers), indent=2)
+
+    def markdown(self, answers: bool = False) -> str:
+        out = [
+            "# Homework: counting parameters",
+            "",
+            f"Seed `{self.seed}`, {len(self.problems)} problems, difficulty: {self.difficulty}.",
+            "",
+            "Count the parameters as Keras 3 does (`model.count_params()`). Input shapes leave out the batch.",
+            "",
+        ]
+        for p in self.problems:
+            out += [p.markdown(), ""]
+        if answers:
+            out += ["# Answer key", ""]
+            for p in self.problems:
+                sol = p.exercise.solution()
+                out += [f"## Problem {p.number}: {p.answer:,}", "", "```text", *sol.steps, "```", ""]
+        return "\n".join(out).rstrip() + "\n"
+
+    def __str__(self) -> str:
+        return self.markdown()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+def _levels(n: int, difficulty: str) -> list[str]:
+    if difficulty in DIFFICULTIES:
+        return [difficulty] * n
+    # Mixed sets are graded: easy first, hard last.
+    return [DIFFICULTIES[j * 3 // n] for j in range(n)]
+
+
+def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> ProblemSet:
+    """Draw ``n`` problems from ``random.Random(seed)``; the same arguments give the same set."""
+    if difficulty not in (*DIFFICULTIES, "mixed"):
+        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {difficulty!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
+        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+        raise SpecError(f"the seed must be a whole number or a text (e.g. a student id), got {seed!r}")
+    rng = random.Random(seed)
+    topics: list[str] = []
+    while len(topics) < n:
+        topics += rng.sample(TOPICS, len(TOPICS))
+    seen: set[tuple[str, str, int | None]] = set()
+    problems: list[Problem] = []
+    for number, (level, topic) in enumerate(zip(_levels(n, difficulty), topics, strict=False), start=1):
+        for _attempt in range(50):
+            layers, shape, index = _GENERATORS[topic](rng, level)
+            exercise = Exercise(layers, shape, layer=None if index is None else index + 1)
+            key = (exercise.result.spec, exercise.input_text, index)
+            if key not in seen:
+                break
+        seen.add(key)
+        problems.append(Problem(number, level, topic, exercise))
+    return ProblemSet(seed, difficulty, tuple(problems))
+
+
+def _seed(text: str) -> int | str:
+    return int(text) if text.strip().lstrip("-").isdigit() else text
+
+
+def _cmd_homework(args: Any) -> int:
+    pset = problem_set(_seed(args.seed), args.n, args.difficulty)
+    print(pset.to_json(args.answers) if args.json else pset.markdown(args.answers), end="" if not args.json else "\n")
+    return 0
+
+
+def add_homework_command(sub: Any) -> None:
+    """Register ``rnncount homework``."""
+    p = sub.add_parser(
+        "homework",
+        help="print a problem set (the same seed always gives the same set)",
+        description=(
+            "Print a problem set of parameter counts, e.g.: rnncount homework --seed 42 --n 10. "
+            "Give each student their own seed (a number or a text such as a student id)."
+        ),
+    )
+    p.add_argument("--seed", "-s", required=True, help="a number or a text; the same seed gives the same set")
+    p.add_argument("--n", "-n", type=int, default=10, help="how many problems (default 10)")
+    p.add_argument("--difficulty", "-d", choices=[*DIFFICULTIES, "mixed"], default="mixed", help="default: mixed")
+    p.add_argument("--json", action="store_true", help="print the set as JSON")
+    p.add_argument("--answers", action="store_true", help="add the answer key with worked solutions")
+    p.set_defaults(func=_cmd_homework)
+
+
+__all__ = [
+    "DIFFICULTIES",
+    "TOPICS",
+    "Problem",
+    "ProblemSet",
+    "add_homework_command",
+    "keras_code",
+    "problem_set",
+]

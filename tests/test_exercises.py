@@ -1,0 +1,381 @@
+"""The checker: right answers are right, and each known mistake is recognised.
+
+The wrong answers here are written from the curriculum's closed-form formulas, not
+from the checker's own perturbations, so a broken rule fails these tests.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+from _stacks import random_case
+
+import rnncount
+from rnncount.cli import main
+from rnncount.exercises import MISCONCEPTIONS, MISTAKES, RULES, Exercise, Feedback, candidates, parse_answer
+
+SEED_STACK = "GRU(4, return_sequences=True) > GRU(2, return_sequences=True) > SimpleRNN(25) > Dense(1)"
+GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@dataclass
+class Cell:
+    """A recurrent layer described by its symbols, counted with the curriculum's formulas."""
+
+    kind: str
+    i: int
+    h: int
+    t: int
+    bias: bool
+    reset_after: bool
+    bidi: bool
+    seq: bool
+
+    @property
+    def g(self) -> int:
+        return GATES[self.kind]
+
+    @property
+    def copies(self) -> int:
+        return 2 if self.bidi else 1
+
+    def biases(self, reset_after: bool | None = None) -> int:
+        ra = self.reset_after if reset_after is None else reset_after
+        if not self.bias:
+            return 0
+        return 2 if self.kind == "GRU" and ra else 1
+
+    def formula(self, i: int | None = None, g: int | None = None, biases: int | None = None, copies=None) -> int:
+        i = self.i if i is None else i
+        g = self.g if g is None else g
+        nb = self.biases() if biases is None else biases
+        c = self.copies if copies is None else copies
+        return c * g * (i * self.h + self.h * self.h + nb * self.h)
+
+    @property
+    def spec(self) -> str:
+        opts = [str(self.h)]
+        if not self.bias:
+            opts.append("use_bias=False")
+        if self.seq:
+            opts.append("return_sequences=True")
+        if self.kind == "GRU" and not self.reset_after:
+            opts.append("reset_after=False")
+        text = f"{self.kind}({', '.join(opts)})"
+        return f"Bidirectional({text})" if self.bidi else text
+
+    def mistakes(self) -> dict[str, int]:
+        """Each applicable misconception's number, by the closed-form formula."""
+        out: dict[str, int] = {}
+        if self.bias:
+            out["forgot_bias"] = self.formula(biases=0)
+            out["pytorch_double_bias"] = self.formula(biases=2)
+            if self.kind == "GRU":
+                out["gru_reset_after"] = self.formula(biases=self.biases(reset_after=not self.reset_after))
+        if self.g > 1:
+            out["forgot_gates"] = self.formula(g=1)
+        if self.t != self.i:
+            out["timesteps_as_features"] = self.formula(i=self.t)
+        if self.bidi:
+            out["bidirectional_not_doubled"] = self.formula(copies=1)
+        out["output_weights"] = self.formula() + self.copies * (self.h * self.h + self.h)
+        if self.seq:
+            out["return_sequences"] = self.formula() * self.t
+        return out
+
+
+def random_cell(rng: random.Random) -> Cell:
+    return Cell(
+        kind=rng.choice(["SimpleRNN", "LSTM", "GRU"]),
+        i=rng.randint(1, 40),
+        h=rng.randint(1, 40),
+        t=rng.randint(1, 60),
+        bias=rng.random() > 0.2,
+        reset_after=rng.random() > 0.4,
+        bidi=rng.random() < 0.35,
+        seq=rng.random() < 0.4,
+    )
+
+
+def _recognised(fb: Feedback, key: str) -> bool:
+    return not fb.correct and (fb.misconception == key or key in fb.also)
+
+
+def test_every_misconception_is_recognised_on_random_layers():
+    """Property test: on 400 random recurrent layers, each mistake's number is diagnosed as that mistake."""
+    rng = random.Random(20261123)
+    seen: dict[str, int] = dict.fromkeys(MISTAKES, 0)
+    for _ in range(400):
+        cell = random_cell(rng)
+        o = rng.randint(1, 9)
+        ex = Exercise(f"{cell.spec} > Dense({o})", (cell.t, cell.i), layer=1)
+        right = cell.formula()
+        assert ex.check(right).correct, cell
+        for key, wrong in cell.mistakes().items():
+            if wrong == right:
+                continue  # e.g. PyTorch's count of a reset_after=True GRU: it is the right answer
+            fb = ex.check(wrong)
+            assert _recognised(fb, key), (cell, key, wrong, fb)
+            seen[key] += 1
+        # The Dense after it: Bidirectional's 2h width, and a sequence mistaken for a flat input.
+        width = cell.h * (2 if cell.bidi else 1)
+        dense = Exercise(f"{cell.spec} > Dense({o})", (cell.t, cell.i), layer=2)
+        assert dense.check(width * o + o).correct
+        if cell.bidi:
+            fb = dense.check(cell.h * o + o)
+            assert _recognised(fb, "bidirectional_width"), (cell, fb)
+            seen["bidirectional_width"] += 1
+        if cell.seq and cell.t > 1:
+            fb = dense.check(cell.t * width * o + o)
+            assert _recognised(fb, "return_sequences"), (cell, fb)
+            seen["return_sequences"] += 1
+    # Every misconception was produced many times.
+    assert min(seen.values()) >= 40, seen
+
+
+def test_every_misconception_is_recognised_in_totals_of_random_stacks():
+    """Mistakes made in every layer of a stack, added up by hand, are recognised on the total."""
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(150):
+        t, i = rng.randint(2, 50), rng.randint(1, 30)
+        cells: list[Cell] = []
+        width = i
+        n = rng.randint(2, 3)
+        for k in range(n):
+            cell = random_cell(rng)
+            cell.i, cell.t, cell.seq, cell.bidi = width, t, k < n - 1, False
+            cells.append(cell)
+            width = cell.h
+        o = rng.randint(1, 5)
+        spec = " > ".join(c.spec for c in cells) + f" > Dense({o})"
+        dense = width * o + o
+        right = sum(c.formula() for c in cells) + dense
+        ex = Exercise(spec, (t, i))
+        assert ex.check(right).correct
+        everywhere = {
+            "forgot_gates": sum(c.formula(g=1) for c in cells) + dense,
+            "pytorch_double_bias": sum(c.formula(biases=2 if c.bias else 0) for c in cells) + dense,
+            "output_weights": sum(c.formula() + c.h * c.h + c.h for c in cells) + dense,
+            "forgot_bias": sum(c.formula(biases=0) for c in cells) + width * o,
+        }
+        if all(c.kind == "GRU" and c.bias for c in cells):
+            everywhere["gru_reset_after"] = sum(c.formula(biases=c.biases(not c.reset_after)) for c in cells) + dense
+        for key, wrong in everywhere.items():
+            if wrong == right:
+                continue
+            fb = ex.check(wrong)
+            assert _recognised(fb, key), (spec, key, wrong, fb)
+            checked += 1
+    assert checked >= 400
+
+
+def test_right_answers_are_never_diagnosed_as_a_mistake():
+    rng = random.Random(11)
+    for _ in range(250):
+        case = random_case(rng)
+        result = rnncount.count(case.layers, case.input_shape)
+        for k in [None, *range(1, len(result.layers) + 1)]:
+            ex = Exercise(case.layers, case.input_shape, layer=k)
+            fb = ex.check(ex.expected)
+            assert fb.correct and fb.misconception is None, (case, k)
+            assert ex.check(f"{ex.expected:,}").correct
+            assert all(c.value != ex.expected for c in candidates(result, None if k is None else k - 1))
+
+
+def test_the_seed_stack_and_its_reset_after_trap():
+    ex = Exercise(SEED_STACK, (30, 5))
+    assert ex.check(906).correct
+    fb = ex.check(888)  # 120 + 42 + 700 + 26: the reset_after=False arithmetic of seed 002
+    assert fb.misconception == "gru_reset_after" and "reset_after=True" in fb.message
+    layer1 = Exercise(SEED_STACK, (30, 5), layer="gru")
+    assert layer1.check(132).correct and layer1.check(120).misconception == "gru_reset_after"
+
+
+def test_ambiguous_numbers_pick_the_most_plausible_and_mention_the_other():
+    ex = Exercise(SEED_STACK, (30, 5))
+    # 894: gru with reset_after=False (906 - 12), or gru_1 without its bias (906 - 12).
+    fb = ex.check(894)
+    assert fb.misconception == "gru_reset_after"
+    assert fb.also == ("forgot_bias",)
+    assert MISCONCEPTIONS["forgot_bias"].title in fb.message
+    # Deterministic: the same verdict every time.
+    assert ex.check(894) == fb
+
+
+def test_close_miss_and_no_known_mistake():
+    ex = Exercise("LSTM(32) > Dense(1)", (20, 100))
+    known = {c.value for c in candidates(ex.result)}
+    close = next(v for v in (17058, 17056, 17059, 17055) if v not in known)
+    assert ex.check(close).misconception == "close_miss"
+    far = next(v for v in (3, 99999, 123456) if v not in known)
+    fb = ex.check(far)
+    assert fb.misconception == "unknown" and not fb.correct
+
+
+def test_feedback_never_gives_the_answer_away():
+    rng = random.Random(3)
+    for _ in range(60):
+        cell = random_cell(rng)
+        ex = Exercise(cell.spec, (cell.t, cell.i))
+        right = ex.expected
+        if right < 10:
+            continue
+        pattern = re.compile(rf"(?<![\d,]){right:,}(?![\d,])|(?<!\d){right}(?!\d)")
+        for wrong in [*cell.mistakes().values(), right + 1, right * 3 + 7]:
+            if wrong == right:
+                continue
+            fb = ex.check(wrong)
+            assert not pattern.search(str(fb)), (str(fb), right)
+            assert not pattern.search(fb._repr_html_())
+        for hint in ex.hints():
+            assert not pattern.search(hint), (hint, right)
+
+
+def test_hints_step_forward_and_the_solution_shows_the_working():
+    ex = Exercise("Embedding(10000, 100) > Flatten() > Dense(32) > Dense(1)", 100)
+    hints = ex.hints()
+    assert len(hints) == 5
+    assert [ex.hint() for _ in hints] == hints
+    assert ex.hint() == hints[-1]  # the last one repeats
+    sol = ex.solution()
+    assert sol.answer == 1_320_065
+    assert sol.steps[-1] == "total: 1,000,000 + 0 + 320,032 + 33 = 1,320,065"
+    assert "i*o + o = 10000*32 + 32 = 320,032" in str(sol)
+    assert "1,320,065" in sol.markdown() and "1,320,065" in sol._repr_html_()
+    one = Exercise("Embedding(10000, 100) > Flatten() > Dense(32) > Dense(1)", 100, layer=3).solution()
+    assert one.steps == (
+        f"dense (Dense): input (None, 10000), so i = 10000, o = 32: {ex.result.layers[2].formula.text}",
+    )
+
+
+def test_shape_questions():
+    ex = Exercise("LSTM(4, return_sequences=True) > Dense(1)", (30, 5), ask="shape")
+    assert ex.check("(None, 30, 1)").correct and ex.check("30, 1").correct and ex.check((None, 30, 1)).correct
+    assert ex.check("(None, 1)").misconception == "return_sequences_shape"
+    assert ex.check("(None, 5, 1)").misconception == "timesteps_as_features"
+    bidi = Exercise("Bidirectional(GRU(8, return_sequences=True))", (30, 5), ask="shape")
+    assert bidi.check("(None, 30, 16)").correct
+    assert bidi.check("(None, 30, 8)").misconception == "bidirectional_width"
+    first = Exercise("LSTM(4, return_sequences=True) > Dense(1)", (30, 5), layer=1, ask="shape")
+    assert len(first.hints()) == 2 and first.solution().answer == (None, 30, 4)
+    state = Exercise("LSTM(4, return_state=True)", (30, 5), ask="shape")
+    assert state.check("[(None, 4), (None, 4), (None, 4)]").correct
+    assert str(state.solution()).endswith("Answer: [(None, 4), (None, 4), (None, 4)]")
+
+
+@pytest.mark.parametrize("bad", ["abc", "-5", "1.5", "", True, 2.5, None, [1]])
+def test_unusable_answers_raise_a_spec_error(bad):
+    with pytest.raises(rnncount.SpecError):
+        parse_answer(bad)
+
+
+def test_answers_in_several_spellings():
+    assert parse_answer("1,400") == parse_answer("1_400") == parse_answer(" 1400 ") == parse_answer(1400.0) == 1400
+
+
+def test_every_rule_has_a_misconception():
+    assert set(RULES) == set(MISTAKES) <= set(MISCONCEPTIONS)
+
+
+def test_bad_layer_choice():
+    with pytest.raises(rnncount.SpecError, match="numbered 1 to 2"):
+        Exercise("LSTM(4) > Dense(1)", (30, 5), layer=3)
+    with pytest.raises(rnncount.SpecError, match="no layer named 'gru'"):
+        Exercise("LSTM(4) > Dense(1)", (30, 5), layer="gru")
+
+
+def test_cli_check_exit_codes(capsys):
+    code, out, err = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "906")
+    assert code == 0 and out.startswith("✓ Right") and err == ""
+    code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "888")
+    assert code == 1 and "GRU reset_after" in out
+    code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "42", "--layer", "2")
+    assert code == 1 and "reset_after=False" in out
+    code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "48", "--layer", "gru_1")
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["LSTM(4)", "--input", "30,5", "--answer", "lots"], "whole number"),
+        (["LSTM(4)", "--input", "30,5", "--answer", "-3"], "negative"),
+        (["LSTM(4)", "--input", "30,5", "--answer", "80", "--layer", "9"], "does not exist"),
+        (["LSTM(4) > LSTM(2)", "--input", "30,5", "--answer", "80"], "return_sequences=True"),
+        (["Dens(4)", "--input", "30,5", "--answer", "80"], "did you mean Dense"),
+        (["LSTM(4)", "--input", "x,5", "--answer", "80"], "not a size"),
+        (["LSTM(4)", "--input", "30,5"], "--answer"),
+    ],
+)
+def test_cli_check_unusable_input_exits_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, "check", *argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+def test_cli_check_exit_status_from_a_real_process():
+    cmd = [sys.executable, "-m", "rnncount", "check", "LSTM(4)", "--input", "30,5", "--answer"]
+    assert subprocess.run([*cmd, "160"], capture_output=True, text=True).returncode == 0
+    assert subprocess.run([*cmd, "144"], capture_output=True, text=True).returncode == 1
+    bad = subprocess.run([*cmd, "x"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_widget_checks_hints_and_solves_without_printing():
+    pytest.importorskip("ipywidgets")
+    ex = Exercise("SimpleRNN(2) > Dense(1)", (10, 3), title="Warm-up")
+    form = ex.widget()
+    parts = form.parts
+    parts["answer"].value = "15"
+    parts["check"].click()
+    assert "Right" in parts["feedback"].value
+    parts["answer"].value = "13"  # 10 + 3: the bias of the SimpleRNN left out
+    parts["check"].click()
+    assert "forgot the bias" in parts["feedback"].value
+    parts["answer"].value = "many"
+    parts["check"].click()
+    assert "whole number" in parts["feedback"].value
+    parts["hint"].click()
+    parts["hint"].click()
+    assert parts["hints"].value.count("<li>") == 2
+    assert parts["worked"].value == ""
+    parts["solution"].click()
+    assert "15" in parts["worked"].value
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == str(ex)
+
+
+def test_a_layer_left_out_of_the_total_is_recognised():
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(120):
+        case = random_case(rng)
+        result = rnncount.count(case.layers, case.input_shape)
+        if len(result.layers) < 2:
+            continue
+        ex = Exercise(case.layers, case.input_shape)
+        for lc in result.layers:
+            if lc.params:
+                fb = ex.check(result.total - lc.params)
+                assert _recognised(fb, "left_out_layer"), (case, lc.name, fb)
+                checked += 1
+    assert checked >= 100
+    fb = Exercise("LSTM(4) > Dense(1)", (30, 5)).check(160)
+    assert fb.misconception == "left_out_layer" and "dense (Dense)" in fb.message
+    assert "165" not in fb.message
