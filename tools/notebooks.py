@@ -137,10 +137,10 @@ def sync_navigation(nb: Any, path: Path, paths: Sequence[Path], titles: Sequence
 def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
     merged: list[Any] = []
     for out in outputs:
-        if out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream":
-            if merged[-1]["name"] == out["name"]:
-                merged[-1]["text"] += out["text"]
-                continue
+        last = merged[-1] if merged else {}
+        if out.get("output_type") == last.get("output_type") == "stream" and last["name"] == out["name"]:
+            last["text"] += out["text"]
+            continue
         merged.append(copy.deepcopy(out))
     return merged
 
@@ -269,9 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     status = 0
     for path in _selected(args.notebooks, paths):
+        before = path.read_text(encoding="utf-8")
         if args.command == "check":
             if _read(path) != tidy(path, paths):
-                print(f"{path.name}: out of date (run: python tools/notebooks.py nav && python tools/notebooks.py clean)")
+                print(f"{path.name}: out of date (run: python tools/notebooks.py nav, then clean)")
                 status = 1
             continue
         if args.command in ("nav", "all"):
@@ -287,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if any(p.startswith("error") or " raised " in p for p in problems):
                 continue  # keep the stored outputs rather than store a broken run
             _write(nb, path)
-        changed = _write(clean(_read(path)), path)
-        print(f"{path.name}: {'updated' if changed else 'unchanged'}")
+        _write(clean(_read(path)), path)
+        print(f"{path.name}: {'unchanged' if path.read_text(encoding='utf-8') == before else 'updated'}")
     return status
 
 
