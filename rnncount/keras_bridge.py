@@ -260,7 +260,7 @@ class Explanation:
                 r.formula,
                 group_digits(r.our_params) if r.known else "-",
                 group_digits(r.keras_params),
-                ("ok" if r.match else "MISMATCH") if r.known else "no formula yet",
+                ("ok" if r.match else "MISMATCH") if r.known else "(Keras's count)",
             )
             for r in self.rows
         ]
@@ -289,7 +289,7 @@ class Explanation:
             f"<td><code>{html.escape(r.formula)}</code></td>"
             f"<td style='text-align:right'>{group_digits(r.our_params) if r.known else '&ndash;'}</td>"
             f"<td style='text-align:right'>{group_digits(r.keras_params)}</td>"
-            f"<td>{('&#10003;' if r.match else '&#10007; mismatch') if r.known else 'no formula yet'}</td>"
+            f"<td>{('&#10003;' if r.match else '&#10007; mismatch') if r.known else '(Keras&rsquo;s count)'}</td>"
             "</tr>"
             for r in self.rows
         )

@@ -55,6 +55,11 @@ body { font-size: 24px; line-height: 1.5; }
 .jp-OutputArea-output pre, .widget-html pre, .widget-label { font-size: 20px; }
 .jp-OutputArea-output img, .widget-image { max-width: 100%; height: auto; }
 .jp-OutputPrompt, .jp-InputPrompt { display: none; }
+/* Dashboards set pixel widths for a notebook's type size; let labels and buttons grow with the big type. */
+.widget-inline-hbox .widget-label { width: auto !important; min-width: 7em; max-width: none !important; }
+.widget-hslider { width: auto !important; min-width: 640px; }
+.widget-toggle-button { width: auto !important; padding: 0 0.9em; }
+.rnncount-summary-text { font-size: 14px !important; }
 /* Lecture mode has no code to run: hide the (stripped) inputs completely. */
 .jp-Cell-inputWrapper:has(.jp-CodeMirrorEditor), .jp-CodeCell .jp-Cell-inputWrapper { display: none; }
 """

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -113,9 +114,17 @@ def _copy_repo(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """tmp_path, emptied afterwards: pytest keeps old tmp dirs, and this one holds a ~2 GB environment."""
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
 @pytest.mark.binder
-def test_fresh_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
+def test_fresh_binder_environment_runs_the_notebooks(scratch: Path) -> None:
     """Build a venv from binder/ alone (requirements.txt, then postBuild) and run the notebooks under nbval in it."""
+    tmp_path = scratch
     repo = _copy_repo(tmp_path / "repo")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
@@ -125,6 +134,10 @@ def test_fresh_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     env["PATH"] = str(bindir) + os.pathsep + env.get("PATH", "")
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Only the fresh environment's own kernel ("python3" from its ipykernel), no user-level kernelspecs or config.
+    for name in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
+        env[name] = str(tmp_path / name.lower())
+    env.pop("JUPYTER_PATH", None)
 
     # The test runner is not part of Binder's image: add the versions this suite runs with.
     try:
