@@ -155,6 +155,10 @@ class Layer:
     def type_name(self) -> str:
         return self.kind
 
+    def __post_init__(self) -> None:
+        # Layers built from Python (not only from spec strings) are checked as they are made.
+        self.validate()
+
     def validate(self) -> None:
         """Raise SpecError if the arguments cannot make a layer."""
 
@@ -211,9 +215,6 @@ class Dense(Layer):
     kind: ClassVar[str] = "Dense"
     keras_base_name: ClassVar[str] = "dense"
 
-    def __post_init__(self) -> None:
-        self.validate()
-
     def validate(self) -> None:
         _check_positive_int(self.kind, "units", self.units)
         _check_bool(self.kind, "use_bias", self.use_bias)
@@ -241,9 +242,6 @@ class Embedding(Layer):
 
     kind: ClassVar[str] = "Embedding"
     keras_base_name: ClassVar[str] = "embedding"
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "input_dim (the vocabulary size V)", self.input_dim)
@@ -287,9 +285,6 @@ class Dropout(Layer):
     kind: ClassVar[str] = "Dropout"
     keras_base_name: ClassVar[str] = "dropout"
 
-    def __post_init__(self) -> None:
-        self.validate()
-
     def validate(self) -> None:
         rate = self.rate
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
@@ -309,9 +304,6 @@ class RepeatVector(Layer):
 
     kind: ClassVar[str] = "RepeatVector"
     keras_base_name: ClassVar[str] = "repeat_vector"
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "n (how many times to repeat)", self.n)
@@ -335,9 +327,6 @@ class _Recurrent(Layer):
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     recurrent: ClassVar[bool] = True
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "units", self.units)
@@ -441,9 +430,6 @@ class Bidirectional(Layer):
     keras_base_name: ClassVar[str] = "bidirectional"
     recurrent: ClassVar[bool] = True
 
-    def __post_init__(self) -> None:
-        self.validate()
-
     @property
     def type_name(self) -> str:
         return f"Bidirectional({self.layer.kind})"
@@ -493,9 +479,6 @@ class TimeDistributed(Layer):
 
     kind: ClassVar[str] = "TimeDistributed"
     keras_base_name: ClassVar[str] = "time_distributed"
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     @property
     def type_name(self) -> str:
