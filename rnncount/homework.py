@@ -175,7 +175,9 @@ def keras_code(exercise: Exercise) -> str:
     first = exercise.result.layers[0].layer
     dtype = ', dtype="int32"' if isinstance(first, Embedding) else ""
     lines = ["model = keras.Sequential([", f"    keras.Input(shape={dims}{dtype}),"]
-    lines += [f"    {_KERAS_NAMES.sub(_PREFIX, lc.layer.spec())}," for lc in exercise.result.layers]
+    # Explicit names, as Keras 3 code should have them: the summary then reads the same every run.
+    named = [lc.layer.with_options(name=lc.name).spec() for lc in exercise.result.layers]
+    lines += [f"    {_KERAS_NAMES.sub(_PREFIX, spec)}," for spec in named]
     lines.append("])")
     return "\n".join(lines)
 
