@@ -455,7 +455,7 @@ def _label_class() -> Any:
         # so measuring and rendering a label there means each new label is measured once.
         if dpi not in scratch:
             scratch.clear()
-            scratch[dpi] = RendererAgg(1200, 320, dpi)
+            scratch[dpi] = _glyph_renderer_class()(1200, 320, dpi)
         return scratch[dpi]
 
     class LabelText(Text):
@@ -526,12 +526,96 @@ def _label_class() -> Any:
     return LabelText
 
 
-def render(canvas: _Canvas, ax: Any) -> None:
+_GLYPHS: OrderedDict[tuple, Any] = OrderedDict()
+_GLYPH_LIMIT = 20_000
+
+
+@functools.cache
+def _glyph_renderer_class() -> type:
+    """An Agg renderer that keeps the bitmap of every glyph it rasterises.
+
+    A new label (a new count, a new shape) is mostly glyphs already rendered for other
+    labels: "12,800" and "3,200" share their digits. Matplotlib's Agg renderer places
+    each glyph at a 1/64-pixel position and asks FreeType for its bitmap; a bitmap
+    depends only on the glyph, the font size and the fraction of a pixel, so it is
+    kept and pasted at whole-pixel offsets: the same pixels, without FreeType. Only
+    the labels' scratch renderer uses this class. It repeats what Matplotlib 3.11's Agg
+    renderer does per glyph, so other versions get the plain renderer.
+    """
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    if matplotlib.__version__.split(".")[:2] != ["3", "11"]:
+        return RendererAgg
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import RenderMode
+
+    class GlyphRenderer(RendererAgg):
+        def _draw_text_glyphs_and_boxes(
+            self, gc: Any, x: float, y: float, angle: float, glyphs: Any, boxes: Any
+        ) -> None:
+            if angle:
+                return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+            load_flags = get_hinting_flag()
+            mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+            height = int(self.height)
+            plain = []
+            for glyph in glyphs:
+                font, size, glyph_index, slant, extend, dx, dy = glyph
+                if slant != 0 or extend != 1:
+                    plain.append(glyph)
+                    continue
+                # Positions exactly as Agg computes them, split into whole pixels and 64ths.
+                whole_x, frac_x = divmod(round(0x40 * (x + dx)), 0x40)
+                whole_y, frac_y = divmod(round(0x40 * (self.height - y + dy)), 0x40)
+                key = (font.fname, font.face_index, size, self.dpi, glyph_index, load_flags, mode, frac_x, frac_y)
+                cached = _GLYPHS.get(key)
+                if cached is None:
+                    font.set_size(size, self.dpi)
+                    font._set_transform(np.array([[0x10000, 0], [0, 0x10000]]), [frac_x, frac_y])
+                    bitmap = font._render_glyph(glyph_index, load_flags, mode)
+                    buffer = np.array(bitmap.buffer, dtype=np.uint8)
+                    if mode != RenderMode.NORMAL:
+                        buffer *= 0xFF
+                    cached = (buffer, bitmap.left, bitmap.top)
+                    _GLYPHS[key] = cached
+                    while len(_GLYPHS) > _GLYPH_LIMIT:
+                        _GLYPHS.popitem(last=False)
+                buffer, left, top = cached
+                self._renderer.draw_text_image(
+                    buffer, left + whole_x, height - (top + whole_y) + buffer.shape[0], 0, gc
+                )
+            # Anything unusual (slanted or stretched glyphs) and the boxes: Matplotlib's own way.
+            return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, plain, boxes)
+
+    return GlyphRenderer
+
+
+def render(canvas: _Canvas, ax: Any, pool: dict[str, list[Any]] | None = None) -> None:
     """Draw a laid-out canvas into ``ax`` (Agg-safe; no pyplot).
 
     Artists are added with ``add_artist`` (not ``add_patch``/``plot``): the limits are
     set from the layout, so the Axes need not recompute its data limits for each one.
+
+    With ``pool`` (a dict owned by the caller, empty at first), the artists drawn by the
+    previous call with the same pool are updated in place instead of being made anew,
+    and left-over ones are removed: a redraw then costs property updates only. Each
+    artist's z-order carries its rank in the canvas, so the drawing order (and the
+    pixels) do not depend on which artists were reused.
     """
+    if pool is None:
+        _render_new(canvas, ax)
+    else:
+        _render_pooled(canvas, ax, pool)
+    pad = 0.15
+    ax.set_xlim(canvas.x0 - pad, canvas.x1 + pad)
+    ax.set_ylim(canvas.y1 + pad, canvas.y0 - pad)  # y grows downwards
+    ax.set_aspect("equal", adjustable="datalim" if ax.figure.get_axes() != [ax] else "box", anchor="NW")
+    ax.set_axis_off()
+
+
+def _render_new(canvas: _Canvas, ax: Any) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 
@@ -572,11 +656,88 @@ def render(canvas: _Canvas, ax: Any) -> None:
         text = label(t["x"], t["y"], t["s"], fontsize=t["size"], ha=t["ha"], **kw)
         text.set_clip_on(False)
         ax.add_artist(text)
-    pad = 0.15
-    ax.set_xlim(canvas.x0 - pad, canvas.x1 + pad)
-    ax.set_ylim(canvas.y1 + pad, canvas.y0 - pad)  # y grows downwards
-    ax.set_aspect("equal", adjustable="datalim" if ax.figure.get_axes() != [ax] else "box", anchor="NW")
-    ax.set_axis_off()
+
+
+def _render_pooled(canvas: _Canvas, ax: Any, pool: dict[str, list[Any]]) -> None:
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+
+    # Ranks as tiny z-order offsets: a stable sort by z-order then gives the canvas order.
+    rank = iter(range(1, 1_000_000))
+
+    def z(base: float) -> float:
+        return base + next(rank) * 1e-6
+
+    used: dict[str, int] = {}
+
+    def take(kind: str, make: Any) -> Any:
+        artists = pool.setdefault(kind, [])
+        k = used.get(kind, 0)
+        used[kind] = k + 1
+        if k < len(artists):
+            return artists[k]
+        artist = make()
+        artist.set_clip_on(False)  # the Axes fill the figure: clipping to them changes nothing
+        ax.add_artist(artist)
+        artists.append(artist)
+        return artist
+
+    for r in canvas.rects:
+        patch = take("rect", lambda: Rectangle((0, 0), 1, 1))
+        patch.set_xy(r["xy"])
+        patch.set_width(r["w"])
+        patch.set_height(r["h"])
+        patch.set_facecolor(r["face"])
+        patch.set_edgecolor(r["edge"])
+        patch.set_linewidth(r.get("lw", 1.0))
+        patch.set_hatch(r.get("hatch"))
+        patch.set_zorder(z(r.get("z", 2)))
+        patch.set_gid(r.get("gid") or None)
+        patch.rnncount_block = r.get("block")  # type: ignore[attr-defined]
+        patch.rnncount_layer = r.get("layer")  # type: ignore[attr-defined]
+    for p in canvas.polys:
+        poly = take("poly", lambda: Polygon([(0, 0), (1, 0), (1, 1)], closed=True))
+        poly.set_xy(p["xy"])
+        poly.set_facecolor(p["face"])
+        poly.set_edgecolor(p["edge"])
+        poly.set_zorder(z(p["z"]))
+    for ln in canvas.lines:
+        (x0, y0), (x1, y1) = ln["xy"][0], ln["xy"][-1]
+        if ln.get("arrow"):
+            arrow = take("arrow", lambda: FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=14))
+            arrow.set_positions((x0, y0), (x1, y1))
+            arrow.set_color(ln["color"])
+            arrow.set_linewidth(ln["lw"])
+            arrow.set_zorder(z(3))
+        else:
+            line = take("line", lambda: Line2D([], [], solid_joinstyle="miter"))
+            xs, ys = zip(*ln["xy"], strict=True)
+            line.set_data(xs, ys)
+            line.set_color(ln["color"])
+            line.set_linewidth(ln["lw"])
+            line.set_zorder(z(ln["z"]))
+    label = _label_class()
+    default_color = mpl.rcParams["text.color"]
+    for t in canvas.texts:
+        text = take("text", lambda: label(0, 0, ""))
+        text.set_text(t["s"])
+        text.set_position((t["x"], t["y"]))
+        font = (t.get("family"), t.get("style"), t.get("weight"), t["size"])
+        if getattr(text, "rnncount_font", None) != font:
+            family, style, weight, size = font
+            text.set_fontproperties(FontProperties(family=family, style=style, weight=weight, size=size))
+            text.rnncount_font = font
+        text.set_color(t.get("color", default_color))
+        text.set_horizontalalignment(t["ha"])
+        text.set_verticalalignment(t.get("va", "center"))
+        text.set_gid(t.get("gid"))
+        text.set_zorder(z(t.get("zorder", 5)))
+    for kind, artists in pool.items():
+        for artist in artists[used.get(kind, 0) :]:
+            artist.remove()
+        del artists[used.get(kind, 0) :]
 
 
 def figure_size(canvas: _Canvas) -> tuple[float, float]:

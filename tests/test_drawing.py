@@ -243,3 +243,52 @@ def test_a_diagram_displays_as_a_png_without_the_inline_backend():
     fig = diagram("GRU(4) > Dense(1)", (30, 5))
     data, _ = InteractiveShell.instance().display_formatter.format(fig)
     assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_fast_png_encoder_round_trips_exactly() -> None:
+    import io
+    import random
+    import zlib
+
+    from PIL import Image
+
+    from rnncount.views import _encode_png
+
+    rng = random.Random(4)
+    for width, height in [(1, 1), (3, 2), (17, 9), (640, 481), (800, 1280)]:
+        # Mostly flat colours with some noise, like the pictures (and enough to span both threads).
+        flat = bytes(rng.choice([255, 0, 128]) for _ in range(3 * width))
+        rows = [bytes(rng.randrange(256) for _ in range(3 * width)) if y % 7 == 0 else flat for y in range(height)]
+        rgb = b"".join(rows)
+        png = _encode_png(rgb, width, height)
+        image = Image.open(io.BytesIO(png))
+        image.load()
+        assert (image.mode, image.size) == ("RGB", (width, height))
+        assert image.tobytes() == rgb
+        # zlib checks the joined stream's Adler-32 as it decompresses.
+        idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
+        assert len(zlib.decompress(idat)) == height * (1 + 3 * width)
+
+
+def test_the_glyph_cache_draws_exactly_what_agg_draws() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+    from matplotlib.figure import Figure
+
+    from rnncount.drawing import _glyph_renderer_class
+
+    def pixels(renderer_cls: type) -> bytes:
+        fig = Figure(figsize=(4, 3), dpi=80)
+        FigureCanvasAgg(fig)
+        labels = ["12,800", "W_xi 3,200", r"$g \cdot (i \cdot h + h \cdot h)$", "(None, 30, 4)", "b_hz 1,024"]
+        for k, label in enumerate(labels):
+            fig.text(
+                0.03 + 0.0137 * k, 0.08 + 0.19 * k, label, fontsize=8 + 1.5 * k, fontweight=("bold", "normal")[k % 2]
+            )
+        renderer = renderer_cls(320, 240, 80)
+        fig.draw(renderer)
+        return bytes(renderer.buffer_rgba())
+
+    cached = _glyph_renderer_class()
+    plain = pixels(RendererAgg)
+    assert pixels(cached) == plain  # glyphs rendered and stored
+    assert pixels(cached) == plain  # glyphs pasted from the cache
