@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._text import grid
 from .errors import SpecError
 from .formula import Formula, formula_for, group_digits
 from .layers import Block, Built, Layer, OutputShape, Shape, format_shape
@@ -163,17 +164,8 @@ class CountResult:
             )
             for lc in self.layers
         ]
-        widths = [max(len(r[k]) for r in [head, *rows]) for k in range(4)]
-
-        def line(r: tuple[str, ...]) -> str:
-            return "  ".join(
-                [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3])]
-            )
-
-        rule = "-" * len(line(head))
-        out = [f"Input: {format_shape(self.input_shape)}", rule, line(head), rule]
-        out += [line(r) for r in rows]
-        out += [rule, f"Total params: {self.total_formula}"]
+        out = [f"Input: {format_shape(self.input_shape)}", *grid(head, rows, right=(3,))]
+        out.append(f"Total params: {self.total_formula}")
         return "\n".join(out)
 
     def __str__(self) -> str:

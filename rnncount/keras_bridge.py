@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._text import grid
 from .engine import CountResult, count
 from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from .formula import group_digits
@@ -264,14 +265,7 @@ class Explanation:
             )
             for r in self.rows
         ]
-        widths = [max(len(row[k]) for row in [head, *rows]) for k in range(6)]
-
-        def line(row: tuple[str, ...]) -> str:
-            cells = [row[k].rjust(widths[k]) if k in (3, 4) else row[k].ljust(widths[k]) for k in range(6)]
-            return "  ".join(cells).rstrip()
-
-        rule = "-" * max(len(line(head)), 20)
-        out = [f"Model: {self.model_name}", rule, line(head), rule, *(line(r) for r in rows), rule]
+        out = [f"Model: {self.model_name}", *grid(head, rows, right=(3, 4))]
         out.append(f"Total params (Keras): {group_digits(self.keras_total)}")
         if self.unknown:
             out.append(f"No formula yet for: {', '.join(self.unknown)} (their counts are Keras's)")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._text import grid
 from .engine import CountResult, LayerCount, count
 from .formula import group_digits
 from .layers import (
@@ -244,7 +245,7 @@ class TorchCount:
         """The PyTorch modules, their formulas and counts."""
         head = ("Layer (Keras type)", "PyTorch module", "Formula", "Params")
         rows = [(f"{t.name} ({t.keras_type})", t.module, t.formula, group_digits(t.params)) for t in self.layers]
-        out = _grid(head, rows, right=(3,))
+        out = grid(head, rows, right=(3,))
         parts = [group_digits(t.params) for t in self.layers]
         total = f"{' + '.join(parts)} = {group_digits(self.total)}" if len(parts) > 1 else group_digits(self.total)
         out.append(f"Total params (PyTorch): {total}")
@@ -264,7 +265,7 @@ class TorchCount:
             )
             for t in self.layers
         ]
-        out = _grid(head, rows, right=(1, 3, 4))
+        out = grid(head, rows, right=(1, 3, 4))
         out.append(
             f"Total: Keras {group_digits(self.keras_total)}, PyTorch {group_digits(self.total)} ({_signed(self.diff)})"
         )
@@ -305,17 +306,6 @@ class TorchCount:
 
 def _signed(n: int) -> str:
     return "0" if n == 0 else f"{n:+,}"
-
-
-def _grid(head: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[int, ...]) -> list[str]:
-    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
-
-    def line(r: tuple[str, ...]) -> str:
-        cells = [r[k].rjust(widths[k]) if k in right else r[k].ljust(widths[k]) for k in range(len(r))]
-        return "  ".join(cells).rstrip()
-
-    rule = "-" * len(line(head))
-    return [rule, line(head), rule, *(line(r) for r in rows), rule]
 
 
 def count_torch(spec: CountResult | str | Sequence[Layer], input_shape: Any = None) -> TorchCount:
