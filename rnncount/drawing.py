@@ -528,6 +528,7 @@ def _label_class() -> Any:
 
 _GLYPHS: OrderedDict[tuple, Any] = OrderedDict()
 _GLYPH_LIMIT = 20_000
+_POSITIONS: OrderedDict[tuple, Any] = OrderedDict()
 
 
 @functools.cache
@@ -552,6 +553,47 @@ def _glyph_renderer_class() -> type:
     from matplotlib.ft2font import RenderMode
 
     class GlyphRenderer(RendererAgg):
+        # Text is shaped twice by Matplotlib: once to measure it (set_text), once to draw it
+        # (_layout). For plain text both give the same pen positions, one per character, so the
+        # positions from measuring are kept and drawing reuses them instead of shaping again.
+        def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+            if ismath:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            font = self._prepare_font(prop)
+            xys = font.set_text(s, 0.0, flags=get_hinting_flag())
+            width, height = font.get_width_height()
+            descent = font.get_descent()
+            positions = _POSITIONS
+            positions[(s, font.fname, font.face_index, prop.get_size_in_points(), self.dpi, get_hinting_flag())] = xys
+            while len(positions) > _STAMP_LIMIT:
+                positions.popitem(last=False)
+            return width / 64.0, height / 64.0, descent / 64.0
+
+        def draw_text(
+            self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False, mtext: Any = None
+        ) -> None:
+            features = mtext.get_fontfeatures() if mtext is not None else None
+            language = mtext.get_language() if mtext is not None else None
+            if ismath or features is not None or language is not None:
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            font = self._prepare_font(prop)
+            size = prop.get_size_in_points()
+            xys = _POSITIONS.get((s, font.fname, font.face_index, size, self.dpi, get_hinting_flag()))
+            if xys is None or len(xys) != len(s):
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            indices = [font.get_char_index(ord(c)) for c in s]
+            if not all(indices):  # a character from a fallback font: shape it Matplotlib's way
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            self._draw_text_glyphs_and_boxes(
+                gc,
+                x,
+                y,
+                angle,
+                [(font, size, index, 0, 1, px / 64.0, py / 64.0) for index, (px, py) in zip(indices, xys, strict=True)],
+                [],
+            )
+            return None
+
         def _draw_text_glyphs_and_boxes(
             self, gc: Any, x: float, y: float, angle: float, glyphs: Any, boxes: Any
         ) -> None:

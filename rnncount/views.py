@@ -5,7 +5,7 @@ logic can be tested (and benchmarked) on its own. Keras and matplotlib are impor
 on first use.
 
 Speed comes from three places: display models are built with zero initialisers
-(only the shapes matter), built models are kept in a small LRU cache keyed by the
+(only the shapes matter), their summaries are kept in an LRU cache keyed by the
 spec and the input shape, and the picture is drawn into one reused Figure (its
 artists updated in place, each label's bitmap and each glyph rendered once) whose
 PNG bytes are cached by the picture's content.
@@ -43,11 +43,11 @@ SIZE_STEP = 1.0
 
 @dataclass(frozen=True)
 class DisplayModel:
-    """A built display model, its summary text and Keras's own parameter count."""
+    """Keras's summary text and parameter count of a display model, and the model when just built."""
 
-    model: Any
     summary: str
     keras_params: int
+    model: Any = None
 
 
 def build_display_model(result: CountResult, max_params: int = DASHBOARD_MAX_PARAMS) -> Any:
@@ -81,16 +81,16 @@ def build_display_model(result: CountResult, max_params: int = DASHBOARD_MAX_PAR
 
 
 class ModelCache:
-    """An LRU cache of display models keyed by (spec, input shape).
+    """An LRU cache of display-model summaries keyed by (spec, input shape).
 
-    Bounded by the number of models and by their total parameters (which only cost
-    memory if a Keras without deferred variables makes :func:`build_display_model`
-    fall back to zero initialisers).
+    Only the summary text and Keras's count are kept, never the model: a Keras model
+    is thousands of Python objects, and a cache full of them made the interpreter's
+    full garbage collections (which scan every object, TensorFlow's included) come
+    several times as often, each a pause of over 100 ms in the middle of a drag.
     """
 
-    def __init__(self, maxsize: int = 64, max_params: int = 200_000_000) -> None:
+    def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
-        self.max_params = max_params
         self._items: OrderedDict[tuple[str, tuple], DisplayModel] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -98,16 +98,14 @@ class ModelCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    @property
-    def params(self) -> int:
-        """Total parameters of the cached models."""
-        return sum(d.keras_params for d in self._items.values())
-
     def clear(self) -> None:
         self._items.clear()
 
     def get(self, result: CountResult, max_params: int = DASHBOARD_MAX_PARAMS) -> DisplayModel:
-        """The display model of ``result``, built on a miss; raises BuildTooLargeError past ``max_params``."""
+        """The summary of ``result``'s display model, built on a miss; raises BuildTooLargeError past ``max_params``.
+
+        On a miss the returned entry also carries the model just built (the cache does not keep it).
+        """
         key = (result.spec, tuple(result.input_shape))
         found = self._items.get(key)
         if found is not None:
@@ -118,11 +116,11 @@ class ModelCache:
         from .keras_bridge import summary_text
 
         model = build_display_model(result, max_params)
-        entry = DisplayModel(model, summary_text(model, line_length=SUMMARY_LINE_LENGTH), int(model.count_params()))
+        entry = DisplayModel(summary_text(model, line_length=SUMMARY_LINE_LENGTH), int(model.count_params()))
         self._items[key] = entry
-        while len(self._items) > self.maxsize or (len(self._items) > 1 and self.params > self.max_params):
+        while len(self._items) > self.maxsize:
             self._items.popitem(last=False)
-        return entry
+        return DisplayModel(entry.summary, entry.keras_params, model)
 
 
 #: Shared by every dashboard of the session, so revisiting a setting is instant.
@@ -319,28 +317,28 @@ class Picture:
 
 
 def _png_bytes(figure: Any) -> bytes:
-    """Render with Agg and encode as an opaque PNG (RGB, zlib level 1: it is sent, not archived).
-
-    The rows are stored unfiltered and deflated in one call: Pillow's encoder tries a
-    filter per row, which costs more than the compression itself on these mostly flat
-    pictures and barely changes the size.
-    """
-    from PIL import Image
+    """Render with Agg and encode as an opaque PNG (RGB, zlib level 1: it is sent, not archived)."""
+    import numpy as np
 
     canvas = figure.canvas
     canvas.draw()
-    width, height = canvas.get_width_height(physical=True)
-    rgb = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-    return _encode_png(rgb.tobytes(), width, height)
+    return _encode_png(np.asarray(canvas.buffer_rgba()))
 
 
-def _encode_png(rgb: bytes, width: int, height: int) -> bytes:
-    """A PNG of 8-bit RGB rows, each with filter type 0 (none), deflated at level 1."""
+def _encode_png(pixels: Any) -> bytes:
+    """A PNG of 8-bit RGB from an (height, width, 3 or 4) array; a 4th (alpha) channel is dropped.
+
+    Each row is stored with filter type 0 (none) and the whole is deflated at level 1:
+    Pillow's encoder tries a filter per row, which costs more than the compression
+    itself on these mostly flat pictures and barely changes the size. The pixels are
+    copied once, straight into the rows to deflate.
+    """
     import numpy as np
 
+    height, width = pixels.shape[:2]
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 0
-    rows[:, 1:] = np.frombuffer(rgb, np.uint8).reshape(height, 3 * width)
+    rows[:, 1:].reshape(height, width, 3)[...] = pixels[:, :, :3]
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"".join(
         (b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"IDAT", _deflate(rows)), _chunk(b"IEND", b""))

@@ -46,6 +46,7 @@ from .views import (
     DisplayModel,
     ModelCache,
     Picture,
+    build_display_model,
     count_prefix,
     error_html,
     formula_html,
@@ -97,7 +98,7 @@ class _Dashboard(W.VBox):
         self._picture = Picture()
         self.result: CountResult | None = None
         self.error: str | None = None
-        self.model: Any = None
+        self._model: Any = None
         self.keras_params: int | None = None
         self.formula_text = ""
         self.summary_text = ""
@@ -143,6 +144,17 @@ class _Dashboard(W.VBox):
     def figure(self) -> Any:
         """The matplotlib Figure behind the picture (one per dashboard, reused)."""
         return self._picture.figure
+
+    @property
+    def model(self) -> Any:
+        """The Keras display model of the current setting, or None when it was not built.
+
+        Built with the shapes only (see :func:`rnncount.views.build_display_model`), on
+        first access when the summary came from the cache.
+        """
+        if self._model is None and self.keras_params is not None and self.result is not None:
+            self._model = build_display_model(self.result, self._max_params)
+        return self._model
 
     @property
     def spec(self) -> str:
@@ -192,7 +204,7 @@ class _Dashboard(W.VBox):
             self.summary_text = f"Keras model not built: {error}"
             self._summary.value = summary_html(self.summary_text)
             self._message.value = error_html(error)
-        self.model = entry.model if entry is not None else None
+        self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
         self._image.value = self._picture.update(result, error)
         note = self._picture.note

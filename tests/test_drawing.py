@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import matplotlib
 import pytest
@@ -250,6 +251,7 @@ def test_the_fast_png_encoder_round_trips_exactly() -> None:
     import random
     import zlib
 
+    import numpy as np
     from PIL import Image
 
     from rnncount.views import _encode_png
@@ -260,14 +262,82 @@ def test_the_fast_png_encoder_round_trips_exactly() -> None:
         flat = bytes(rng.choice([255, 0, 128]) for _ in range(3 * width))
         rows = [bytes(rng.randrange(256) for _ in range(3 * width)) if y % 7 == 0 else flat for y in range(height)]
         rgb = b"".join(rows)
-        png = _encode_png(rgb, width, height)
+        pixels = np.frombuffer(rgb, np.uint8).reshape(height, width, 3)
+        png = _encode_png(pixels)
         image = Image.open(io.BytesIO(png))
         image.load()
         assert (image.mode, image.size) == ("RGB", (width, height))
         assert image.tobytes() == rgb
+        # Agg's RGBA buffer: the alpha channel is dropped, the rest is the same picture.
+        rgba = np.concatenate([pixels, np.full((height, width, 1), 255, np.uint8)], axis=2)
+        assert _encode_png(rgba) == png
         # zlib checks the joined stream's Adler-32 as it decompresses.
         idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
         assert len(zlib.decompress(idat)) == height * (1 + 3 * width)
+
+
+def test_reused_text_positions_are_the_ones_matplotlib_shapes() -> None:
+    """The labels' renderer draws plain text at the pen positions found when measuring it.
+
+    Matplotlib shapes each string again to draw it; for every label of many pictures, and
+    for strings with kerning pairs and ligature candidates, both shapings must agree glyph
+    for glyph, or the renderer must fall back to Matplotlib's own drawing.
+    """
+    import random
+
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+    from matplotlib.font_manager import FontProperties
+
+    from rnncount.drawing import _glyph_renderer_class, layout
+
+    cls = _glyph_renderer_class()
+    if cls is RendererAgg:
+        pytest.skip(f"the glyph cache is only used with Matplotlib 3.11, not {matplotlib.__version__}")
+    rng = random.Random(7)
+    kinds = ["Dense({h})", "SimpleRNN({h})", "LSTM({h})", "GRU({h}, reset_after=False)", "Bidirectional(GRU({h}))"]
+    labels: set[tuple[str, float, str, str, str]] = set()
+    for _ in range(60):
+        spec = rng.choice(kinds).format(h=rng.choice([1, 7, 32, 128, 1024]))
+        canvas = layout(rnncount.count(spec, (rng.randint(1, 200), rng.randint(1, 1024))), compact=rng.random() < 0.5)
+        for t in canvas.texts:
+            for line in t["s"].split("\n"):
+                if "$" not in line:
+                    labels.add(
+                        (
+                            line,
+                            t["size"],
+                            t.get("weight", "normal"),
+                            t.get("style", "normal"),
+                            t.get("family", "sans-serif"),
+                        )
+                    )
+    alphabet = "AVWTYLoeayr.,-=()[]x×0123456789 fiflffkernl_"
+    for _ in range(300):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        labels.add((line, rng.choice([7.0, 9.0, 10.5]), rng.choice(["normal", "bold"]), "normal", "sans-serif"))
+
+    class Recorder(cls):  # type: ignore[misc, valid-type]
+        """Records the glyphs each draw_text call places, instead of drawing them."""
+
+        def _draw_text_glyphs_and_boxes(
+            self, gc: Any, x: float, y: float, angle: float, glyphs: Any, boxes: Any
+        ) -> None:
+            self.seen.append([(id(font), *rest) for font, *rest in glyphs])
+
+    renderer = Recorder(1200, 320, 80)
+    renderer.seen = []
+    gc = renderer.new_gc()
+    reused = 0
+    for line, size, weight, style, family in sorted(labels):
+        prop = FontProperties(family=family, size=size, weight=weight, style=style)
+        renderer.get_text_width_height_descent(line, prop, False)  # measures, keeping the positions
+        renderer.draw_text(gc, 10.0, 100.0, line, prop, 0.0)  # draws at the kept positions
+        RendererAgg.draw_text(renderer, gc, 10.0, 100.0, line, prop, 0.0)  # Matplotlib shapes it again
+        fast, plain = renderer.seen[-2:]
+        assert fast == plain, line
+        font = renderer._prepare_font(prop)
+        reused += len(font._layout(line, flags=get_hinting_flag())) == len(line)
+    assert reused > 300
 
 
 def test_the_glyph_cache_draws_exactly_what_agg_draws() -> None:

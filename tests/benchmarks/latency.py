@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{scenario}: naive/rnncount = {p50:.1f}x at p50, {p95:.1f}x at p95; "
             f"goal p95 <= {goals[scenario]:.0f} ms: {ok}"
         )
-    print(f"model cache: {len(MODELS)} models, {MODELS.params:,} params, {MODELS.hits} hits, {MODELS.misses} misses")
+    print(f"model cache: {len(MODELS)} summaries, {MODELS.hits} hits, {MODELS.misses} misses")
 
     # Memory: 300 moves over the whole range must not grow RSS by 50 MB nor leave figures open.
     for name, value in moves(rng, 20, True, max_units, max_features):
