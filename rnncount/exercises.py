@@ -27,6 +27,7 @@ from .errors import SpecError
 from .formula import group_digits
 from .layers import (
     GRU,
+    LSTM,
     Bidirectional,
     Dense,
     Dropout,
@@ -65,6 +66,11 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "an LSTM has g = 4 weight blocks (i, f, c, o), a GRU g = 3 (z, r, h)",
         ),
         Misconception(
+            "wrong_gate_count",
+            "LSTM and GRU gate counts mixed up",
+            "g is 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h) and 1 for SimpleRNN (no gates)",
+        ),
+        Misconception(
             "pytorch_double_bias",
             "PyTorch's double bias",
             "PyTorch keeps bias_ih and bias_hh; Keras's SimpleRNN, LSTM and reset_after=False GRU keep one",
@@ -88,6 +94,11 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "output_weights",
             "output weights counted inside the recurrent layer",
             "a Keras recurrent layer holds kernel, recurrent_kernel and bias only; W_y belongs to the next Dense",
+        ),
+        Misconception(
+            "weights_per_timestep",
+            "weights counted once per timestep",
+            "the same weights serve every timestep (weight sharing); T never multiplies a count",
         ),
         Misconception(
             "return_sequences",
@@ -191,6 +202,18 @@ def _rule_forgot_gates(result: CountResult, k: int) -> int | None:
     return sum(b.params for b in lc.blocks if b.gate == first)
 
 
+def _rule_wrong_gate_count(result: CountResult, k: int) -> int | None:
+    # The recurrent layers mixed up: LSTM's formula (g = 4) used for a SimpleRNN or a GRU,
+    # and an LSTM counted with three gate blocks, like a GRU with one bias row.
+    layer = result.layers[k].layer
+    cell = _cell(layer)
+    if cell is None:
+        return None
+    common = {"use_bias": cell.use_bias, "return_sequences": cell.return_sequences, "return_state": cell.return_state}
+    swapped = GRU(cell.units, reset_after=False, **common) if isinstance(cell, LSTM) else LSTM(cell.units, **common)
+    return _with_layer(result, k, _rewrap(layer, swapped))
+
+
 def _rule_pytorch(result: CountResult, k: int) -> int | None:
     lc = result.layers[k]
     if _cell(lc.layer) is None:
@@ -242,6 +265,21 @@ def _rule_output_weights(result: CountResult, k: int) -> int | None:
     return lc.params + lc.built.copies * extra
 
 
+def _rule_weights_per_timestep(result: CountResult, k: int) -> int | None:
+    # The unrolled picture of an RNN read as T copies of the weights. A layer that returns
+    # sequences is left to the return_sequences rule, which explains that case.
+    lc = result.layers[k]
+    t = _timesteps(lc)
+    if t is None or t < 2 or lc.params == 0:
+        return None
+    cell = _cell(lc.layer)
+    if cell is not None and cell.return_sequences:
+        return None
+    if cell is None and _dense(lc.layer) is None:
+        return None
+    return lc.params * t
+
+
 def _rule_return_sequences(result: CountResult, k: int) -> int | None:
     lc = result.layers[k]
     t = _timesteps(lc)
@@ -267,11 +305,13 @@ RULES: dict[str, Callable[[CountResult, int], int | None]] = {
     "gru_reset_after": _rule_gru_reset_after,
     "forgot_bias": _rule_forgot_bias,
     "forgot_gates": _rule_forgot_gates,
+    "wrong_gate_count": _rule_wrong_gate_count,
     "pytorch_double_bias": _rule_pytorch,
     "timesteps_as_features": _rule_timesteps,
     "bidirectional_not_doubled": _rule_bidi_not_doubled,
     "bidirectional_width": _rule_bidi_width,
     "output_weights": _rule_output_weights,
+    "weights_per_timestep": _rule_weights_per_timestep,
     "return_sequences": _rule_return_sequences,
 }
 
@@ -421,6 +461,18 @@ def _explain(result: CountResult, c: Candidate, layer_question: bool) -> str:
         return (
             f"the gate multiplier looks missing{where}: {kind} has g = {lc.built.gates} "
             f"weight blocks ({gates}), each with its own kernels and bias, so multiply by g: {general}"
+        )
+    if c.key == "wrong_gate_count":
+        counted = "three gate blocks (g = 3, like a GRU)" if isinstance(cell, LSTM) else "the LSTM formula (g = 4)"
+        if lc.built.gates > 1 and cell is not None:
+            has = f"{_article(cell.kind)} has g = {lc.built.gates} weight blocks ({', '.join(cell.gates)})"
+        else:
+            has = "a SimpleRNN has no gates (g = 1)"
+        return f"that looks counted with {counted}{where}, but {has}; so {general}"
+    if c.key == "weights_per_timestep":
+        return (
+            f"the weights look counted once per timestep{where}: the same weights are applied at every "
+            f"timestep (weight sharing), so T never multiplies a count: {general}"
         )
     if c.key == "pytorch_double_bias":
         return (

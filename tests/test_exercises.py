@@ -78,6 +78,12 @@ class Cell:
         text = f"{self.kind}({', '.join(opts)})"
         return f"Bidirectional({text})" if self.bidi else text
 
+    def swapped_gates(self) -> int:
+        """The count with the LSTM and GRU formulas mixed up (LSTM's for SimpleRNN and GRU, g = 3 for LSTM)."""
+        if self.kind == "LSTM":
+            return self.formula(g=3)
+        return self.formula(g=4, biases=1 if self.bias else 0)
+
     def mistakes(self) -> dict[str, int]:
         """Each applicable misconception's number, by the closed-form formula."""
         out: dict[str, int] = {}
@@ -88,6 +94,7 @@ class Cell:
                 out["gru_reset_after"] = self.formula(biases=self.biases(reset_after=not self.reset_after))
         if self.g > 1:
             out["forgot_gates"] = self.formula(g=1)
+        out["wrong_gate_count"] = self.swapped_gates()
         if self.t != self.i:
             out["timesteps_as_features"] = self.formula(i=self.t)
         if self.bidi:
@@ -95,6 +102,8 @@ class Cell:
         out["output_weights"] = self.formula() + self.copies * (self.h * self.h + self.h)
         if self.seq:
             out["return_sequences"] = self.formula() * self.t
+        elif self.t > 1:
+            out["weights_per_timestep"] = self.formula() * self.t
         return out
 
 
@@ -143,6 +152,10 @@ def test_every_misconception_is_recognised_on_random_layers():
             fb = dense.check(cell.t * width * o + o)
             assert _recognised(fb, "return_sequences"), (cell, fb)
             seen["return_sequences"] += 1
+            # The Dense applied at every timestep, counted once per timestep.
+            fb = dense.check(cell.t * (width * o + o))
+            assert _recognised(fb, "weights_per_timestep"), (cell, fb)
+            seen["weights_per_timestep"] += 1
     # Every misconception was produced many times.
     assert min(seen.values()) >= 40, seen
 
@@ -169,6 +182,7 @@ def test_every_misconception_is_recognised_in_totals_of_random_stacks():
         assert ex.check(right).correct
         everywhere = {
             "forgot_gates": sum(c.formula(g=1) for c in cells) + dense,
+            "wrong_gate_count": sum(c.swapped_gates() for c in cells) + dense,
             "pytorch_double_bias": sum(c.formula(biases=2 if c.bias else 0) for c in cells) + dense,
             "output_weights": sum(c.formula() + c.h * c.h + c.h for c in cells) + dense,
             "forgot_bias": sum(c.formula(biases=0) for c in cells) + width * o,
