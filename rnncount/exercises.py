@@ -960,7 +960,7 @@ def exercise_widget(ex: Exercise) -> Any:
 def _cmd_check(args: Any) -> int:
     from .cli import EXIT_OK, EXIT_WRONG
 
-    ex = Exercise(args.spec, args.input, layer=args.layer)
+    ex = Exercise(args.spec, args.input, layer=args.layer, ask=args.ask)
     feedback = ex.check(args.answer)
     print(feedback)
     return EXIT_OK if feedback.correct else EXIT_WRONG
@@ -970,15 +970,25 @@ def add_check_command(sub: Any) -> None:
     """Register ``rnncount check``."""
     p = sub.add_parser(
         "check",
-        help="check a parameter count and say which mistake a wrong one looks like",
+        help="check a parameter count or an output shape and say which mistake a wrong one looks like",
         description=(
-            "Check your count, e.g.: rnncount check 'LSTM(4) > Dense(1)' --input 30,5 --answer 165. "
+            "Check your count, e.g.: rnncount check 'LSTM(4) > Dense(1)' --input 30,5 --answer 165, "
+            "or an output shape: rnncount check 'LSTM(4, return_sequences=True)' --input 30,5 --ask shape "
+            "--answer '(None, 30, 4)'. "
             "Exit status 0 when right, 1 when wrong, 2 when the answer or the spec cannot be used."
         ),
     )
     p.add_argument("spec", help="layers separated by '>', e.g. \"LSTM(32) > Dense(1)\"")
     p.add_argument("--input", "-i", required=True, metavar="SHAPE", help="the input without the batch, e.g. 30,5")
-    p.add_argument("--answer", "-a", required=True, metavar="N", help="your parameter count")
+    p.add_argument(
+        "--answer", "-a", required=True, metavar="N|SHAPE", help="your parameter count, or your shape with --ask shape"
+    )
+    p.add_argument(
+        "--ask",
+        choices=("params", "shape"),
+        default="params",
+        help="what the answer is: the parameter count (default) or the output shape, e.g. '(None, 30, 4)'",
+    )
     p.add_argument(
         "--layer", "-l", metavar="K|NAME", default=None, help="ask about layer K (1 = first) or the layer NAME"
     )

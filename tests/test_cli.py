@@ -117,3 +117,24 @@ def test_explain_a_saved_model(capsys, tmp_path):
     assert data["all_match"] and data["total"] == keras.saving.load_model(path).count_params()
     code, _, err = run(capsys, "explain", str(tmp_path / "missing.keras"))
     assert code == 2 and "cannot load" in err
+
+
+def test_every_command_in_the_readme_runs(capsys, tmp_path, monkeypatch):
+    """The README's `rnncount` examples all run and exit 0 (a right answer for `check`)."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    commands = [shlex.split(line, comments=True)[1:] for line in readme.splitlines() if line.startswith("rnncount ")]
+    # `lecture` starts a server; its own tests cover it.
+    commands = [argv for argv in commands if argv[0] != "lecture"]
+    assert {argv[0] for argv in commands} == {"count", "explain", "check", "homework"}
+    # The model the README explains, saved where the command looks for it.
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((20, 100))
+    model = keras.Model(inputs, keras.layers.Dense(1, name="head")(keras.layers.LSTM(32, name="lstm")(inputs)))
+    model.save(tmp_path / "my_model.keras")
+    monkeypatch.chdir(tmp_path)
+    for argv in commands:
+        code, out, err = run(capsys, *argv)
+        assert (code, err) == (0, ""), argv
+        assert out.strip(), argv

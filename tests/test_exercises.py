@@ -324,10 +324,22 @@ def test_cli_check_exit_codes(capsys):
     assert code == 0
 
 
+def test_cli_check_shapes(capsys):
+    spec = "LSTM(4, return_sequences=True) > Dense(2)"
+    code, out, err = run(capsys, "check", spec, "-i", "30,5", "--ask", "shape", "--answer", "(None, 30, 2)")
+    assert code == 0 and out.startswith("✓ Right") and err == ""
+    code, out, _ = run(capsys, "check", spec, "-i", "30,5", "--ask", "shape", "-a", "(None, 4)", "--layer", "1")
+    assert code == 1 and "return_sequences" in out
+    code, out, _ = run(capsys, "check", spec, "-i", "30,5", "--ask", "shape", "-a", "None, 30, 4", "--layer", "1")
+    assert code == 0
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["LSTM(4)", "--input", "30,5", "--answer", "lots"], "whole number"),
+        (["LSTM(4)", "--input", "30,5", "--ask", "shape", "--answer", "(None, four)"], "as a shape"),
+        (["LSTM(4)", "--input", "30,5", "--ask", "size", "--answer", "4"], "invalid choice"),
         (["LSTM(4)", "--input", "30,5", "--answer", "-3"], "negative"),
         (["LSTM(4)", "--input", "30,5", "--answer", "80", "--layer", "9"], "does not exist"),
         (["LSTM(4) > LSTM(2)", "--input", "30,5", "--answer", "80"], "return_sequences=True"),
