@@ -60,6 +60,8 @@ body { font-size: 24px; line-height: 1.5; }
 .widget-hslider { width: auto !important; min-width: 640px; }
 .widget-toggle-button { width: auto !important; padding: 0 0.9em; }
 .rnncount-summary-text { font-size: 14px !important; }
+/* The summary's 96 columns at 14 px: wrap below the picture rather than hide the counts' column. */
+.rnncount-summary { min-width: min(100%, 840px) !important; }
 /* Lecture mode has no code to run: hide the (stripped) inputs completely. */
 .jp-Cell-inputWrapper:has(.jp-CodeMirrorEditor), .jp-CodeCell .jp-Cell-inputWrapper { display: none; }
 """

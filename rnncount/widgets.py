@@ -57,6 +57,9 @@ from .views import (
 
 LAYER_KINDS = ("Dense", "SimpleRNN", "LSTM", "GRU")
 
+#: The width of the Keras summary's 96 columns at its 12 px monospace type, with the box's padding.
+SUMMARY_MIN_WIDTH = "720px"
+
 _SLIDER_STYLE = {"description_width": "90px"}
 
 
@@ -112,21 +115,30 @@ class _Dashboard(W.VBox):
         self._formula.add_class("rnncount-formula")
         self._summary = W.HTML(layout=W.Layout(height="100%", overflow="auto"))
         # The picture (about 800 px wide at its natural size) and the summary (96 columns) sit side
-        # by side on a wide page and wrap one above the other on a narrow one; both boxes have
-        # fixed heights, so the page never jumps as the views change.
+        # by side on a wide page and wrap one above the other on a narrower one, rather than hide
+        # the summary's last column (the counts) behind a scroll bar; both boxes have fixed sizes,
+        # so the page never jumps as the views change.
         summary_box = W.Box(
             [self._summary],
-            layout=W.Layout(height="420px" if stack else "320px", flex="1 1 600px", overflow="auto", min_width="0"),
+            layout=W.Layout(
+                height="420px" if stack else "320px",
+                flex="1 1 600px",
+                overflow="auto",
+                min_width=f"min(100%, {SUMMARY_MIN_WIDTH})",
+            ),
         )
         summary_box.add_class("rnncount-summary")
         self._summary_box = summary_box
         if stack:
-            image_layout = W.Layout(width="100%", height="auto")
+            image_layout = W.Layout(width="100%", height="auto", margin="0")
             box_layout = W.Layout(
                 height=picture_height, flex="1 1 800px", max_width="900px", overflow="auto", min_width="0"
             )
         else:
-            image_layout = W.Layout(width="100%", height="100%", object_fit="contain", object_position="top left")
+            # No margin: a widget's default 2px margin would make the image overflow its fixed-height box.
+            image_layout = W.Layout(
+                width="100%", height="100%", margin="0", object_fit="contain", object_position="top left"
+            )
             box_layout = W.Layout(height=picture_height, flex="1 1 800px", max_width="900px", min_width="0")
         self._image = W.Image(format="png", layout=image_layout)
         self._image.add_class("rnncount-diagram-image")
@@ -247,7 +259,7 @@ class Explorer(_Dashboard):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SpecError(f"explore: {what} must be a positive whole number, got {value!r}")
         super().__init__(picture_height="760px", stack=False, max_params=max_params, cache=cache)
-        kind = W.ToggleButtons(options=list(LAYER_KINDS), value=layer, style={"button_width": "110px"})
+        kind = W.ToggleButtons(options=list(LAYER_KINDS), value=layer, style={"button_width": "120px"})
         kind.add_class("rnncount-layer")
         self.controls: dict[str, W.ValueWidget] = {
             "layer": kind,

@@ -108,7 +108,30 @@ def views_complaint(dash: Any, result: CountResult, *, stack: bool, require_type
         return "picture not visible"
     if image_bytes(img) != _picture_of(result):
         return "the picture in the page is not rnncount's drawing of the expected count"
-    return None
+    return layout_complaint(dash, stack=stack)
+
+
+_FIT_JS = """(d, stack) => {
+  const r = e => e.getBoundingClientRect();
+  const out = [];
+  const box = d.querySelector('.rnncount-summary'), pre = d.querySelector('.rnncount-summary-text');
+  if (box && pre) {
+    const right = r(pre).left + pre.scrollWidth;
+    const over = Math.round(right - r(box).right);
+    if (over > 1) out.push(`the Keras summary is ${over}px wider than its box`);
+  }
+  const frame = d.querySelector('.rnncount-diagram'), img = d.querySelector('.rnncount-diagram img');
+  if (frame && img) {
+    if (r(img).right > r(frame).right + 1) out.push('the picture is wider than its box');
+    if (!stack && r(img).bottom > r(frame).bottom + 1) out.push('the picture is taller than its box');
+  }
+  return out.join('; ') || null;
+}"""
+
+
+def layout_complaint(dash: Any, *, stack: bool) -> str | None:
+    """None when the whole Keras summary (every column) and the whole picture are in sight; else what is cut."""
+    return dash.evaluate(_FIT_JS, stack)
 
 
 def assert_views(dash: Any, result: CountResult, *, stack: bool, what: str, require_typeset: bool = True) -> None:

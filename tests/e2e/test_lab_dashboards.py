@@ -68,6 +68,11 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     labels = " | ".join(diagram_labels(first))
     for lc in first.layers:
         assert shows_number(labels, lc.params), f"the picture's labels lack {lc.params:,}: {labels}"
+    # Every control's label is shown whole (no "SimpleR..." on a projector).
+    cut = dash.locator(".rnncount-controls button, .rnncount-controls label").evaluate_all(
+        "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"
+    )
+    assert cut == [], f"labels cut short: {cut}"
 
     # Units: two presses of the right arrow on the focused slider handle.
     press_slider(page, dash.locator(".rnncount-units"), "ArrowRight", times=2)
