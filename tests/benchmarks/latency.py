@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     naive.set("units", 8)
 
     results = {}
+    slowest: dict[str, list[tuple[float, tuple[str, Any]]]] = {}
     for scenario, maxima in (("default sizes", False), ("slider maxima", True)):
         # Start the scenario from its sizes, so the first move is like the others.
         if maxima:
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         sequence = moves(rng, args.moves, maxima, max_units, max_features)
         start_state = {k: c.value for k, c in w.controls.items()}
         ours_ms = timed(ours, sequence)
+        slowest[scenario] = sorted(zip(ours_ms, sequence, strict=True), key=lambda pair: -pair[0])[:3]
         naive = Naive(start_state)
         naive_ms = timed(naive.set, sequence[: args.naive_moves])
         results[scenario] = (ours_ms, naive_ms)
@@ -180,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{scenario}: naive/rnncount = {p50:.1f}x at p50, {p95:.1f}x at p95; "
             f"goal p95 <= {goals[scenario]:.0f} ms: {ok}"
         )
+    for scenario, worst in slowest.items():
+        moves_text = ", ".join(f"{name}={value} {ms:.1f} ms" for ms, (name, value) in worst)
+        print(f"{scenario}: slowest moves: {moves_text}")
     print(f"model cache: {len(MODELS)} summaries, {MODELS.hits} hits, {MODELS.misses} misses")
 
     # Memory: 300 moves over the whole range must not grow RSS by 50 MB nor leave figures open.
