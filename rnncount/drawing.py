@@ -356,9 +356,13 @@ def _draw_layer(canvas: _Canvas, lc: LayerCount, y: float, compact: bool = False
     return y
 
 
+#: How render draws a line marked "arrow". No shrink: the layout places the ends where Matplotlib's
+#: default 2-point shrink would put them, and without it the arrow needs no path clipping, the
+#: costliest part of drawing it.
+_ARROW: dict[str, Any] = {"arrowstyle": "-|>", "mutation_scale": 14, "shrinkA": 0, "shrinkB": 0}
+
+
 def _arrow(canvas: _Canvas, y: float, shape: Any, label: str = "") -> float:
-    # The arrow's ends sit where Matplotlib's default 2-point shrink would put them: drawn with no
-    # shrink, the arrow needs no path clipping, the costliest part of drawing it.
     canvas.lines.append({"xy": [(0.5, y + 0.047), (0.5, y + 0.393)], "color": "#444444", "lw": 1.4, "arrow": True})
     text = format_shape(shape)
     if label:
@@ -562,14 +566,17 @@ def _glyph_renderer_class() -> type:
             if ismath:
                 return super().get_text_width_height_descent(s, prop, ismath)
             font = self._prepare_font(prop)
-            xys = font.set_text(s, 0.0, flags=get_hinting_flag())
+            flags = get_hinting_flag()
+            xys = font.set_text(s, 0.0, flags=flags)
             width, height = font.get_width_height()
             descent = font.get_descent()
-            positions = _POSITIONS
-            positions[(s, font.fname, font.face_index, prop.get_size_in_points(), self.dpi, get_hinting_flag())] = xys
-            while len(positions) > _STAMP_LIMIT:
-                positions.popitem(last=False)
+            _POSITIONS[self._position_key(s, font, prop.get_size_in_points(), flags)] = xys
+            while len(_POSITIONS) > _STAMP_LIMIT:
+                _POSITIONS.popitem(last=False)
             return width / 64.0, height / 64.0, descent / 64.0
+
+        def _position_key(self, s: str, font: Any, size: float, flags: Any) -> tuple:
+            return (s, font.fname, font.face_index, size, self.dpi, flags)
 
         def draw_text(
             self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False, mtext: Any = None
@@ -580,7 +587,7 @@ def _glyph_renderer_class() -> type:
                 return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             font = self._prepare_font(prop)
             size = prop.get_size_in_points()
-            xys = _POSITIONS.get((s, font.fname, font.face_index, size, self.dpi, get_hinting_flag()))
+            xys = _POSITIONS.get(self._position_key(s, font, size, get_hinting_flag()))
             if xys is None or len(xys) != len(s):
                 return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             indices = [font.get_char_index(ord(c)) for c in s]
@@ -684,19 +691,7 @@ def _render_new(canvas: _Canvas, ax: Any) -> None:
     for ln in canvas.lines:
         (x0, y0), (x1, y1) = ln["xy"][0], ln["xy"][-1]
         if ln.get("arrow"):
-            ax.add_artist(
-                FancyArrowPatch(
-                    (x0, y0),
-                    (x1, y1),
-                    arrowstyle="-|>",
-                    mutation_scale=14,
-                    shrinkA=0,
-                    shrinkB=0,
-                    color=ln["color"],
-                    lw=ln["lw"],
-                    zorder=3,
-                )
-            )
+            ax.add_artist(FancyArrowPatch((x0, y0), (x1, y1), color=ln["color"], lw=ln["lw"], zorder=3, **_ARROW))
         else:
             xs, ys = zip(*ln["xy"], strict=True)
             ax.add_artist(Line2D(xs, ys, color=ln["color"], lw=ln["lw"], zorder=ln["z"], solid_joinstyle="miter"))
@@ -760,7 +755,7 @@ def _render_pooled(canvas: _Canvas, ax: Any, pool: dict[str, list[Any]]) -> None
         if ln.get("arrow"):
             arrow = take(
                 "arrow",
-                lambda: FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=14, shrinkA=0, shrinkB=0),
+                lambda: FancyArrowPatch((0, 0), (1, 1), **_ARROW),
             )
             arrow.set_positions((x0, y0), (x1, y1))
             arrow.set_color(ln["color"])
