@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import Any
 
 from .engine import CountResult, LayerCount, count
-from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
+from .errors import BuildTooLargeError, KerasUnavailableError, RnncountError, RnncountTypeError, SpecError
 from .formula import Formula
 from .layers import (
     GRU,
@@ -84,6 +84,8 @@ __all__ = [
     "Layer",
     "LayerCount",
     "RepeatVector",
+    "RnncountError",
+    "RnncountTypeError",
     "SimpleRNN",
     "SpecError",
     "TimeDistributed",

@@ -4,8 +4,8 @@
 as data; ``--keras`` builds the real model and shows Keras's counts beside ours.
 ``rnncount explain MODEL.keras`` explains a saved Keras model.
 
-Exit status: 0 on success, 2 for input that cannot be used (one line on stderr,
-never a traceback).
+Exit status: 0 on success, 1 for a wrong answer or a mismatch, 2 for input that
+cannot be used (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .engine import count
-from .errors import SpecError
+from .errors import RnncountError, SpecError
 from .formula import group_digits
 from .layers import format_shape
 
@@ -31,12 +32,49 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but every usage error is one line on stderr and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # An argument may hold a newline or be very long; the refusal stays one readable line.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+#: The longest error line printed; longer messages are cut in the middle.
+MAX_ERROR_LENGTH = 400
+
+
+def _one_line(message: object) -> str:
+    text = " ".join(str(message).split())
+    if len(text) > MAX_ERROR_LENGTH:
+        half = MAX_ERROR_LENGTH // 2 - 3
+        text = f"{text[:half]} ... {text[-half:]}"
+    return text
 
 
 def _fail(message: str) -> int:
-    print(f"rnncount: error: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"rnncount: error: {_one_line(message) or 'unknown error'}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Refuse, in rnncount's words, arguments that would otherwise fail deep inside with Python's."""
+    from .spec import looks_numeric, parse_int
+
+    spec = getattr(args, "spec", None)
+    if isinstance(spec, str) and not spec.strip():
+        raise SpecError("the spec is empty: give at least one layer, e.g. LSTM(32)")
+    if getattr(args, "command", None) != "check":
+        return
+    # Answers and layer numbers people type: only the digits 0-9 and one sign make a number
+    # ('²', '①' and '++3' pass str.isdigit() or a sign strip, then fail in int()).
+    answer = getattr(args, "answer", None)
+    if getattr(args, "ask", "params") == "params" and isinstance(answer, str):
+        text = "".join(answer.split()).replace(",", "").replace("_", "")
+        text = text[:-2] if text.endswith(".0") else text
+        if looks_numeric(text):
+            parse_int(text, "the answer", echo=repr(answer))
+    elif isinstance(answer, str) and any(len(run) > 30 for run in re.findall(r"\w+", answer)):
+        raise SpecError("the answer holds a number too large to be a size; write it like (None, 30, 4)")
+    layer = getattr(args, "layer", None)
+    if isinstance(layer, str) and looks_numeric(layer):
+        args.layer = parse_int(layer, "the layer number")
 
 
 def _cmd_count(args: argparse.Namespace) -> int:
@@ -178,8 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_arguments(args)
         return int(args.func(args))
-    except SpecError as err:
+    except RnncountError as err:
         return _fail(str(err))
     except KeyboardInterrupt:  # pragma: no cover
         return 130
@@ -188,6 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_WRONG
+    except (RecursionError, MemoryError):
+        return _fail("the input is too large or too deeply nested to read")
+    except Exception as err:
+        # The promise is one line, never a traceback; RNNCOUNT_DEBUG=1 shows it to a maintainer.
+        if os.environ.get("RNNCOUNT_DEBUG"):
+            raise
+        return _fail(f"internal error ({type(err).__name__}: {err}); please report it (RNNCOUNT_DEBUG=1 shows more)")
 
 
 __all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_WRONG", "build_parser", "format_shape", "main"]

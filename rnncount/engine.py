@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ._text import grid
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, shown, type_name
 from .formula import Formula, formula_for, group_digits
 from .layers import Block, Built, Layer, OutputShape, Shape, format_shape
 from .spec import format_spec, parse_shape, parse_spec
@@ -244,13 +244,26 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
     ``spec`` is a spec string (``"GRU(4, return_sequences=True) > Dense(1)"``) or a
     list of layer objects; ``input_shape`` is the input without the batch, e.g.
     ``(30, 5)``, ``(None, 5)``, ``"30,5"`` or ``200`` for token ids. Raises
-    :class:`SpecError` when a layer cannot take what the one before it gives.
+    :class:`SpecError` when a layer cannot take what the one before it gives, and
+    :class:`RnncountTypeError` for arguments of the wrong type.
     """
-    layers = parse_spec(spec) if isinstance(spec, str) else list(spec)
+    if isinstance(spec, str):
+        layers = parse_spec(spec)
+    elif isinstance(spec, (bytes, bytearray, Layer)) or not isinstance(spec, Iterable):
+        hint = f"; for one layer write [{shown(spec)}]" if isinstance(spec, Layer) else ""
+        raise RnncountTypeError(
+            f"count() takes a spec string such as 'LSTM(32) > Dense(1)' or a list of layers, "
+            f"got {type_name(spec)}{hint}"
+        )
+    else:
+        layers = list(spec)
     for layer in layers:
         if not isinstance(layer, Layer):
-            raise SpecError(f"a stack holds layers such as rnncount.LSTM(32), got {layer!r}")
-    shape: Any = (None, *parse_shape(input_shape))
+            raise RnncountTypeError(
+                f"a stack holds layers such as rnncount.LSTM(32), got {shown(layer)} (a {type_name(layer)})"
+            )
+    input_dims = parse_shape(input_shape)
+    shape: Any = (None, *input_dims)
     names = assign_names(layers)
     counted: list[LayerCount] = []
     prev: Layer | None = None
@@ -269,4 +282,4 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
         counted.append(LayerCount(name, layer, built, formula_for(built)))
         shape = built.output_shape
         prev = layer
-    return CountResult(tuple((None, *parse_shape(input_shape))), tuple(counted))
+    return CountResult((None, *input_dims), tuple(counted))

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import RnncountTypeError, SpecError, digits, too_large, type_name
 from .layers import Block, Built
 
 
 def group_digits(n: int, latex: bool = False) -> str:
-    """17024 -> '17,024' (or '17{,}024' for LaTeX, which would otherwise add a space)."""
+    """17024 -> '17,024' (or '17{,}024' for LaTeX, which would otherwise add a space).
+
+    Raises :class:`RnncountTypeError` for anything but a whole number, and :class:`SpecError`
+    for one too large to write out (over 4,300 digits, Python's limit).
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RnncountTypeError(f"group_digits() takes a whole number, got {type_name(n)}")
+    if too_large(n):
+        raise SpecError(f"the number is too large to write out: it has {digits(n):,} digits")
     text = f"{n:,}"
     return text.replace(",", "{,}") if latex else text
 

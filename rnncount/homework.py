@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, digits, too_large, type_name
 from .exercises import Exercise
+from .spec import looks_numeric, parse_int
 from .layers import (
     GRU,
     LAYER_TYPES,
@@ -311,7 +312,9 @@ def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> Prob
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
         raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, str)):
-        raise SpecError(f"the seed must be a whole number or a text (e.g. a student id), got {seed!r}")
+        raise RnncountTypeError(f"the seed must be a whole number or a text (e.g. a student id), got {type_name(seed)}")
+    if isinstance(seed, int) and too_large(seed):
+        raise SpecError(f"the seed is too large: it has {digits(seed):,} digits")
     rng = random.Random(seed)
     topics: list[str] = []
     while len(topics) < n:
@@ -331,7 +334,9 @@ def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> Prob
 
 
 def _seed(text: str) -> int | str:
-    return int(text) if text.strip().lstrip("-").isdigit() else text
+    """A seed from the command line: a whole number (digits 0-9, one sign) or else a text."""
+    # Text that only looks like a number ('²', '++3', 5,000 digits) is refused, not used as a text seed.
+    return parse_int(text, "the seed") if looks_numeric(text) else text
 
 
 def _cmd_homework(args: Any) -> int:

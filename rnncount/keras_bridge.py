@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from ._text import grid
 from .engine import CountResult, count
-from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
+from .errors import BuildTooLargeError, KerasUnavailableError, RnncountTypeError, SpecError, shown, type_name
 from .formula import group_digits
 from .layers import (
     GRU,
@@ -133,24 +134,52 @@ def build_model(
     :class:`BuildTooLargeError` before allocating anything when the weights would
     exceed ``max_params``.
     """
+    if isinstance(max_params, bool) or not isinstance(max_params, int):
+        raise RnncountTypeError(f"max_params must be a whole number of parameters, got {type_name(max_params)}")
+    if max_params < 0:
+        raise SpecError(f"max_params cannot be negative, got {shown(max_params)}")
+    if not isinstance(name, str):
+        raise RnncountTypeError(f"the model's name must be a string, got {type_name(name)}")
     result = spec if isinstance(spec, CountResult) else count(spec, input_shape)
     check_buildable(result.total, max_params)
     k = keras()
     first = result.layers[0].layer if result.layers else None
     dtype = "int32" if isinstance(first, Embedding) else "float32"
     inp = k.Input(shape=result.input_shape[1:], dtype=dtype, name="input")
-    layers = [keras_layer(lc.layer, lc.name, zeros) for lc in result.layers]
-    if isinstance(result.output_shape, list):
-        # Several output tensors (return_state, merge_mode=None) need the functional API.
-        x = inp
-        for layer in layers:
-            x = layer(x)
-        return k.Model(inp, x, name=name)
-    return k.Sequential([inp, *layers], name=name)
+    layers = []
+    for lc in result.layers:
+        # rnncount checks every option it passes on; what Keras still refuses becomes one line.
+        with _keras_refusal(f"{lc.name} ({lc.type})"):
+            layers.append(keras_layer(lc.layer, lc.name, zeros))
+    with _keras_refusal(f"the model {name!r}"):
+        if isinstance(result.output_shape, list):
+            # Several output tensors (return_state, merge_mode=None) need the functional API.
+            x = inp
+            for layer in layers:
+                x = layer(x)
+            return k.Model(inp, x, name=name)
+        return k.Sequential([inp, *layers], name=name)
+
+
+@contextmanager
+def _keras_refusal(what: str) -> Iterator[None]:
+    """Turn Keras's refusal of an argument (ValueError, TypeError) into one SpecError line."""
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        first = first if len(first) <= 300 else first[:297] + "..."
+        raise SpecError(f"Keras refuses {what}: {first}") from None
 
 
 def summary_text(model: Any, line_length: int = SUMMARY_WIDTH) -> str:
     """``model.summary()`` as the text Keras prints, at a fixed width, with no display side effects."""
+    if not callable(getattr(model, "summary", None)) or not hasattr(model, "layers"):
+        raise RnncountTypeError(f"summary_text() takes a Keras model, got {type_name(model)}")
+    if isinstance(line_length, bool) or not isinstance(line_length, int):
+        raise RnncountTypeError(f"line_length must be a whole number of characters, got {type_name(line_length)}")
+    if not 40 <= line_length <= 1000:
+        raise SpecError(f"line_length must be from 40 to 1000 characters, got {shown(line_length)}")
     chunks: list[str] = []
 
     def collect(text: str, line_break: bool | None = None) -> None:

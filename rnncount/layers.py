@@ -10,11 +10,12 @@ Nothing in this module imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, shown, type_name
 
 Shape = tuple  # (None, T, i) style: batch first, None for an unknown size
 OutputShape = Any  # a Shape, or a list of Shapes for layers that return several tensors
@@ -33,6 +34,48 @@ GATE_NAMES: dict[str, dict[str, str]] = {
 }
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+#: The largest size (units, vocabulary, timesteps, ...) rnncount counts with. Far beyond any
+#: model that fits in memory, and small enough that every count can be written out in full.
+MAX_SIZE = 10**12
+
+#: The activation names Keras 3 accepts as strings (``keras.activations.get``); a test checks
+#: this list against Keras itself, so that a typo is caught here, with a suggestion, and never
+#: reaches Keras as a traceback.
+ACTIVATIONS = (
+    "celu",
+    "elu",
+    "exponential",
+    "gelu",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+    "threshold",
+)
 
 # Keyword arguments Keras layers accept that never change a count or a shape.
 # They are accepted (so a teacher can paste real code) and passed on to Keras.
@@ -129,14 +172,89 @@ def format_shape(shape: OutputShape) -> str:
     return _fmt_shape(shape)
 
 
+def _got(value: Any) -> str:
+    """``'8' (a str)``: the value, cut short, and its type, for a wrong-type message."""
+    return f"{shown(value)} (a {type_name(value)})"
+
+
 def _check_positive_int(layer: str, what: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise SpecError(f"{layer}: {what} must be a positive whole number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RnncountTypeError(f"{layer}: {what} must be a positive whole number, got {_got(value)}")
+    if value <= 0:
+        raise SpecError(f"{layer}: {what} must be a positive whole number, got {shown(value)}")
+    if value > MAX_SIZE:
+        raise SpecError(f"{layer}: {what} is too large: at most {MAX_SIZE:,}, got {shown(value)}")
 
 
 def _check_bool(layer: str, what: str, value: Any) -> None:
     if not isinstance(value, bool):
-        raise SpecError(f"{layer}: {what} must be True or False, got {value!r}")
+        raise RnncountTypeError(f"{layer}: {what} must be True or False, got {_got(value)}")
+
+
+def _check_fraction(layer: str, what: str, value: Any, *, one: bool = True) -> None:
+    """A rate from 0 to 1 (``one=False``: 1 itself excluded)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RnncountTypeError(f"{layer}: {what} must be a number from 0 to 1, got {_got(value)}")
+    if not (0 <= value <= 1 if one else 0 <= value < 1):
+        upto = "to 1" if one else "up to (not including) 1"
+        raise SpecError(f"{layer}: {what} must be a number from 0 {upto}, got {shown(value)}")
+
+
+def _check_activation(layer: str, what: str, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise RnncountTypeError(f"{layer}: {what} must be the name of an activation such as 'relu', got {_got(value)}")
+    if value not in ACTIVATIONS:
+        close = difflib.get_close_matches(value.lower(), ACTIVATIONS, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else " (e.g. 'relu', 'tanh', 'sigmoid', 'softmax', 'linear')"
+        raise SpecError(f"{layer}: {what} {shown(value)} is not an activation Keras knows{hint}")
+
+
+def _check_seed(layer: str, what: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RnncountTypeError(f"{layer}: {what} must be a whole number or None, got {_got(value)}")
+    if abs(value) > MAX_SIZE:
+        raise SpecError(f"{layer}: {what} is too large: at most {MAX_SIZE:,}, got {shown(value)}")
+
+
+# How each cosmetic option is checked, so that what Keras would refuse is refused here, in one line.
+_OPTION_CHECKS = {
+    "activation": _check_activation,
+    "recurrent_activation": _check_activation,
+    "dropout": _check_fraction,
+    "recurrent_dropout": _check_fraction,
+    "go_backwards": _check_bool,
+    "unroll": _check_bool,
+    "unit_forget_bias": _check_bool,
+    "mask_zero": _check_bool,
+    "seed": _check_seed,
+}
+
+
+def _check_name_and_extra(layer: Layer) -> None:
+    kind = layer.kind
+    name = getattr(layer, "name", None)
+    if name is not None:
+        if not isinstance(name, str):
+            raise RnncountTypeError(f"{kind}: name must be a string such as 'encoder', got {_got(name)}")
+        if not name.isidentifier():
+            raise SpecError(f"{kind}: name must be a simple identifier such as 'encoder', got {shown(name)}")
+    extra = getattr(layer, "extra", None)
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        raise RnncountTypeError(
+            f"{kind}: extra holds Keras options as a dict, e.g. {{'activation': 'relu'}}, got {_got(extra)}"
+        )
+    allowed = cosmetic_options(kind)
+    for key, value in extra.items():
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise SpecError(f"{kind}: unknown option {shown(key)} in extra (known: {known})")
+        _OPTION_CHECKS[key](kind, key, value)
 
 
 class Layer:
@@ -157,6 +275,7 @@ class Layer:
 
     def __post_init__(self) -> None:
         # Layers built from Python (not only from spec strings) are checked as they are made.
+        _check_name_and_extra(self)
         self.validate()
 
     def validate(self) -> None:
@@ -187,9 +306,11 @@ class Layer:
 
     def with_options(self, **changes: Any) -> Layer:
         """A copy with some arguments changed."""
-        new = replace(self, **changes)  # type: ignore[type-var]
-        new.validate()
-        return new
+        known = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        unknown = [key for key in changes if key not in known]
+        if unknown:
+            raise RnncountTypeError(f"{self.kind} has no option {unknown[0]!r} (options: {', '.join(known)})")
+        return replace(self, **changes)  # type: ignore[type-var]  # replace() runs the checks again
 
 
 def _needs_width(kind: str, input_shape: Shape) -> int:
@@ -286,9 +407,7 @@ class Dropout(Layer):
     keras_base_name: ClassVar[str] = "dropout"
 
     def validate(self) -> None:
-        rate = self.rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise SpecError(f"Dropout: rate must be a number from 0 up to (not including) 1, got {rate!r}")
+        _check_fraction(self.kind, "rate", self.rate, one=False)
 
     def build(self, input_shape: Shape) -> Built:
         return Built(tuple(input_shape), tuple(input_shape), (), {})
@@ -443,13 +562,20 @@ class Bidirectional(Layer):
         return self.layer.units
 
     def validate(self) -> None:
+        if not isinstance(self.layer, Layer):
+            raise RnncountTypeError(
+                f"Bidirectional wraps a recurrent layer such as LSTM(32), got {_got(self.layer)}"
+            )
         if not isinstance(self.layer, _Recurrent):
-            what = self.layer.kind if isinstance(self.layer, Layer) else repr(self.layer)
-            raise SpecError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not {what}")
+            raise SpecError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not {self.layer.kind}")
+        if self.merge_mode is not None and not isinstance(self.merge_mode, str):
+            raise RnncountTypeError(
+                f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got {_got(self.merge_mode)}"
+            )
         if self.merge_mode not in MERGE_MODES:
             raise SpecError(
                 f"Bidirectional: merge_mode must be one of 'concat', 'sum', 'mul', 'ave' or None, "
-                f"got {self.merge_mode!r}"
+                f"got {shown(self.merge_mode)}"
             )
         if self.layer.return_state:
             raise SpecError("Bidirectional: return_state on the wrapped layer is not supported here")
@@ -485,9 +611,10 @@ class TimeDistributed(Layer):
         return f"TimeDistributed({self.layer.kind})"
 
     def validate(self) -> None:
+        if not isinstance(self.layer, Layer):
+            raise RnncountTypeError(f"TimeDistributed wraps a layer such as Dense(1), got {_got(self.layer)}")
         if not isinstance(self.layer, Dense):
-            what = self.layer.kind if isinstance(self.layer, Layer) else repr(self.layer)
-            raise SpecError(f"TimeDistributed here wraps a Dense layer, not {what}")
+            raise SpecError(f"TimeDistributed here wraps a Dense layer, not {self.layer.kind}")
 
     def build(self, input_shape: Shape) -> Built:
         if len(input_shape) != 3:

@@ -60,7 +60,9 @@ def test_empty_spec_is_an_empty_stack():
         ("LSTM(True)", "got True"),
         ("LSTM('8')", "got '8'"),
         ("LSTM(3", "never closed"),
-        ("LSTM(3) > ", "cannot read the spec"),
+        ("LSTM(3) > ", "column 9: the spec ends with '>'"),
+        ("LSTM(3) > > Dense(1)", "column 11: two '>' with no layer between them"),
+        ("LSTM(3 > Dense(1)", "cannot read the spec"),
         ("LSTM", "needs parentheses"),
         ("os.system('ls')", "'os.system' is not a layer"),
         ("__import__('os').system('ls')", "expected a layer name"),
@@ -141,6 +143,6 @@ def test_impossible_stacks_teach(spec, shape, fragment):
 def test_layer_objects_validate_like_specs():
     with pytest.raises(SpecError):
         GRU(0)
-    with pytest.raises(SpecError):
+    with pytest.raises(rnncount.RnncountTypeError, match=r"reset_after must be True or False, got 'yes' \(a str\)"):
         GRU(3, reset_after="yes")
     assert LSTM(4).with_options(units=8).units == 8
