@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._text import grid
-from .errors import RnncountTypeError, SpecError, shown, type_name
+from .errors import RnncountTypeError, SpecError, a_type, shown, type_name
 from .formula import Formula, formula_for, group_digits
 from .layers import Block, Built, Layer, OutputShape, Shape, format_shape
 from .spec import format_spec, parse_shape, parse_spec
@@ -260,7 +260,7 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
     for layer in layers:
         if not isinstance(layer, Layer):
             raise RnncountTypeError(
-                f"a stack holds layers such as rnncount.LSTM(32), got {shown(layer)} (a {type_name(layer)})"
+                f"a stack holds layers such as rnncount.LSTM(32), got {shown(layer)} ({a_type(layer)})"
             )
     input_dims = parse_shape(input_shape)
     shape: Any = (None, *input_dims)

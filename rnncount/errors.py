@@ -54,6 +54,12 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def a_type(value: Any) -> str:
+    """The type with its article, for messages: ``a str``, ``an int``, ``a NoneType``."""
+    name = type_name(value)
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def digits(n: int) -> int:
     """How many decimal digits ``abs(n)`` has, without writing it out (safe for any size)."""
     n = abs(n)
@@ -79,10 +85,15 @@ def shown(value: Any, limit: int = ECHO_LIMIT) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and digits(value) > limit:
         sign = "-" if value < 0 else ""
         return f"{sign}a number with {digits(value):,} digits"
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a user object's broken __repr__ must not hide the real message
-        return f"a {type_name(value)}"
+    if isinstance(value, (tuple, list)) and len(value) <= 8:
+        # Item by item, so that one huge number in a shape does not hide the rest.
+        items = ", ".join(shown(item, limit) for item in value)
+        text = f"({items}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{items}]"
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a user object's broken __repr__ must not hide the real message
+            return a_type(value)
     if len(text) > limit:
         keep = max(limit - 5, 10) // 2
         text = f"{text[:keep]} ... {text[-keep:]}"
@@ -95,6 +106,7 @@ __all__ = [
     "RnncountError",
     "RnncountTypeError",
     "SpecError",
+    "a_type",
     "digits",
     "shown",
     "too_large",

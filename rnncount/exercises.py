@@ -160,11 +160,12 @@ def _recount(layers: Sequence[Layer], input_shape: Any) -> CountResult | None:
 
 
 def _with_layer(result: CountResult, k: int, new: Layer) -> int | None:
-    """Layer k's count after replacing it with ``new`` (names kept, so the stack still counts)."""
-    layers = _layers(result)
-    layers[k] = new.with_options(name=result.layers[k].name)
-    again = _recount(layers, result.input_shape)
-    return None if again is None else again.layers[k].params
+    """Layer k's count after replacing it with ``new``.
+
+    Layer k sees the same input whatever it is, so it alone is recounted on that input
+    (recounting the whole stack for every layer made checking quadratic in the layers).
+    """
+    return _with_layer_on(new, result.layers[k].input_shape)
 
 
 def _timesteps(lc: LayerCount) -> int | None:
@@ -243,16 +244,48 @@ def _rule_bidi_not_doubled(result: CountResult, k: int) -> int | None:
 
 def _rule_bidi_width(result: CountResult, k: int) -> int | None:
     # Every earlier concat Bidirectional merged by "sum" instead: same weights, width h, not 2h.
-    layers = _layers(result)
-    changed = False
-    for j in range(k):
-        if isinstance(layers[j], Bidirectional) and layers[j].merge_mode == "concat":
-            layers[j] = layers[j].with_options(merge_mode="sum")
-            changed = True
-    if not changed or result.layers[k].params == 0:
+    if result.layers[k].params == 0:
         return None
-    again = _recount(layers, result.input_shape)
-    return None if again is None else again.layers[k].params
+    summed = _summed_inputs(result)
+    if summed[k] is None:
+        return None
+    return _with_layer_on(result.layers[k].layer, summed[k])
+
+
+_summed_cache: list[Any] = [None, None]  # [result, its summed inputs]: the rule asks once per layer
+
+
+def _summed_inputs(result: CountResult) -> list[Any]:
+    """Each layer's input once every earlier concat Bidirectional merges by "sum" (None: none earlier).
+
+    One pass over the stack for all layers, instead of a recount per layer.
+    """
+    if _summed_cache[0] is result:
+        return _summed_cache[1]
+    out: list[Any] = []
+    shape: Any = result.input_shape
+    changed = False
+    for lc in result.layers:
+        out.append(shape if changed and not isinstance(shape, list) else None)
+        layer = lc.layer
+        if isinstance(layer, Bidirectional) and layer.merge_mode == "concat":
+            layer = layer.with_options(merge_mode="sum", name=None)
+            changed = True
+        if isinstance(shape, list):
+            shape = lc.output_shape
+            continue
+        try:
+            shape = layer.build(shape).output_shape
+        except SpecError:
+            out += [None] * (len(result.layers) - len(out))
+            break
+    _summed_cache[:] = [result, out]
+    return out
+
+
+def _with_layer_on(layer: Layer, input_shape: Any) -> int | None:
+    again = _recount([layer.with_options(name=None)], input_shape)
+    return None if again is None else again.layers[0].params
 
 
 def _rule_output_weights(result: CountResult, k: int) -> int | None:

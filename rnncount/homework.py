@@ -21,7 +21,6 @@ from typing import Any
 
 from .errors import RnncountTypeError, SpecError, digits, too_large, type_name
 from .exercises import Exercise
-from .spec import looks_numeric, parse_int
 from .layers import (
     GRU,
     LAYER_TYPES,
@@ -36,6 +35,7 @@ from .layers import (
     SimpleRNN,
     TimeDistributed,
 )
+from .spec import looks_numeric, parse_int
 
 DIFFICULTIES = ("easy", "medium", "hard")
 

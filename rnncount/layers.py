@@ -15,7 +15,7 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from .errors import RnncountTypeError, SpecError, shown, type_name
+from .errors import RnncountTypeError, SpecError, a_type, shown
 
 Shape = tuple  # (None, T, i) style: batch first, None for an unknown size
 OutputShape = Any  # a Shape, or a list of Shapes for layers that return several tensors
@@ -174,7 +174,7 @@ def format_shape(shape: OutputShape) -> str:
 
 def _got(value: Any) -> str:
     """``'8' (a str)``: the value, cut short, and its type, for a wrong-type message."""
-    return f"{shown(value)} (a {type_name(value)})"
+    return f"{shown(value)} ({a_type(value)})"
 
 
 def _check_positive_int(layer: str, what: str, value: Any) -> None:
@@ -563,9 +563,7 @@ class Bidirectional(Layer):
 
     def validate(self) -> None:
         if not isinstance(self.layer, Layer):
-            raise RnncountTypeError(
-                f"Bidirectional wraps a recurrent layer such as LSTM(32), got {_got(self.layer)}"
-            )
+            raise RnncountTypeError(f"Bidirectional wraps a recurrent layer such as LSTM(32), got {_got(self.layer)}")
         if not isinstance(self.layer, _Recurrent):
             raise SpecError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not {self.layer.kind}")
         if self.merge_mode is not None and not isinstance(self.merge_mode, str):

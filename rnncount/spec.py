@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import RnncountError, RnncountTypeError, SpecError, shown, type_name
+from .errors import RnncountError, RnncountTypeError, SpecError, a_type, shown, type_name
 from .layers import (
     LAYER_TYPES,
     MAX_SIZE,
@@ -70,7 +70,7 @@ _PREFIXES = ("keras.layers", "layers", "tf.keras.layers", "keras.src.layers")
 
 
 #: Longest spec read, in characters; longer text is refused before parsing.
-MAX_SPEC_LENGTH = 10_000
+MAX_SPEC_LENGTH = 20_000
 
 #: Deepest nesting of a spec's syntax tree that is read (a real spec needs about 6 levels).
 MAX_DEPTH = 20
@@ -104,8 +104,10 @@ def parse_int(text: str, what: str, *, echo: str | None = None) -> int:
 def looks_numeric(text: str) -> bool:
     """True for text a person most likely meant as a number (``'42'``, ``'²'``, ``'++3'``, ``'٣'``)."""
     cleaned = text.strip()
-    return bool(cleaned) and all(c.isdigit() or c.isnumeric() or c in "+-" for c in cleaned) and any(
-        c.isdigit() or c.isnumeric() for c in cleaned
+    return (
+        bool(cleaned)
+        and all(c.isdigit() or c.isnumeric() or c in "+-" for c in cleaned)
+        and any(c.isdigit() or c.isnumeric() for c in cleaned)
     )
 
 
@@ -181,7 +183,7 @@ class _Reader:
     def _syntax_message(self, err: SyntaxError) -> str:
         msg = err.msg or "invalid syntax"
         if "Exceeds the limit" in msg or "integer string conversion" in msg:
-            digits_run = re.search(r"[0-9_]{%d,}" % _MAX_INT_DIGITS, self.flat)
+            digits_run = re.search(f"[0-9_]{{{_MAX_INT_DIGITS},}}", self.flat)
             col = digits_run.start() + 1 if digits_run else 1
             return f"column {col}: a number in the spec is too large (it has more than {_MAX_INT_DIGITS:,} digits)"
         if "too many nested" in msg:
@@ -411,7 +413,7 @@ def format_spec(layers: Sequence[Layer]) -> str:
     for item in layers:
         if not isinstance(item, Layer):
             raise RnncountTypeError(
-                f"format_spec() takes a list of layers such as [LSTM(32)], got a {type_name(item)} in the list"
+                f"format_spec() takes a list of layers such as [LSTM(32)], got {a_type(item)} in the list"
             )
     return " > ".join(layer.spec() for layer in layers)
 
@@ -425,7 +427,7 @@ def _size(d: Any, text: Any) -> int | None:
         return None
     if isinstance(d, bool) or not hasattr(type(d), "__index__"):
         raise RnncountTypeError(
-            f"input shape {shown(text)}: sizes must be whole numbers or None, got {shown(d)} (a {type_name(d)})"
+            f"input shape {shown(text)}: sizes must be whole numbers or None, got {shown(d)} ({a_type(d)})"
         )
     d = operator.index(d)  # a NumPy integer becomes a plain int
     if d <= 0:
