@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RnncountTypeError, SpecError, digits, too_large, type_name
+from .errors import RnncountTypeError, SpecError, digits, shown, too_large, type_name
 from .exercises import Exercise
 from .layers import (
     GRU,
@@ -308,9 +308,11 @@ def _levels(n: int, difficulty: str) -> list[str]:
 def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> ProblemSet:
     """Draw ``n`` problems from ``random.Random(seed)``; the same arguments give the same set."""
     if difficulty not in (*DIFFICULTIES, "mixed"):
-        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {difficulty!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
-        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {n!r}")
+        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {shown(difficulty)}")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RnncountTypeError(f"the number of problems must be a whole number, got {type_name(n)}")
+    if not 1 <= n <= MAX_PROBLEMS:
+        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {shown(n)}")
     if isinstance(seed, bool) or not isinstance(seed, (int, str)):
         raise RnncountTypeError(f"the seed must be a whole number or a text (e.g. a student id), got {type_name(seed)}")
     if isinstance(seed, int) and too_large(seed):
