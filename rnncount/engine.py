@@ -250,7 +250,7 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
     if isinstance(spec, str):
         layers = parse_spec(spec)
     elif isinstance(spec, (bytes, bytearray, Layer)) or not isinstance(spec, Iterable):
-        hint = f"; for one layer write [{shown(spec)}]" if isinstance(spec, Layer) else ""
+        hint = f"; for one layer write [{spec.spec()}]" if isinstance(spec, Layer) else ""
         raise RnncountTypeError(
             f"count() takes a spec string such as 'LSTM(32) > Dense(1)' or a list of layers, "
             f"got {type_name(spec)}{hint}"

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 import rnncount
 from rnncount import exercises
 from rnncount.cli import main
+from rnncount.errors import digits, shown
 from rnncount.formula import group_digits
 
 # --------------------------------------------------------------------------- how many, how long
@@ -354,8 +355,16 @@ def test_raw_argument_lists_keep_the_contract():
 
 # --------------------------------------------------------------------------- the Python API
 
+
+class Big(int):
+    """A whole number past Python's 4,300-digit limit that can still be printed in a failure report."""
+
+    def __repr__(self) -> str:
+        return f"<a {'negative ' if self < 0 else ''}number with {digits(self):,} digits>"
+
+
 LAYERS = [rnncount.LSTM(3), rnncount.Dense(1), rnncount.Bidirectional(rnncount.GRU(2)), rnncount.Embedding(10, 3)]
-INTS = [0, -1, 1, 3, 2**63, 10**12, 10**12 + 1, 10**4299, 10**5000, -(10**5000)]
+INTS = [0, -1, 1, 3, 2**63, 10**12, 10**12 + 1, 10**4299, Big(10**5000), Big(-(10**5000))]
 
 atoms = st.one_of(
     st.none(),
@@ -423,7 +432,7 @@ def layer_calls(draw: st.DrawFn) -> Callable[[], Any]:
         finally:
             rnncount.parse_spec(layer.spec())
 
-    call.__name__ = f"{cls.__name__}(**{kwargs!r:.200})"
+    call.__name__ = f"{cls.__name__}(**{shown(kwargs, 200)})"
     return call
 
 

@@ -138,3 +138,114 @@ def test_every_command_in_the_readme_runs(capsys, tmp_path, monkeypatch):
         code, out, err = run(capsys, *argv)
         assert (code, err) == (0, ""), argv
         assert out.strip(), argv
+
+
+# --------------------------------------------------------------------------- hostile input, one class at a time
+
+BIG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        # Digit-like characters and doubled signs never reach int().
+        (["count", "LSTM(3)", "--input", "3,²"], "input shape '3,²': '²' is not a size: write it with the digits 0-9"),
+        (["count", "LSTM(3)", "--input", "3,①"], "'①' is not a size: write it with the digits 0-9"),
+        (["count", "LSTM(3)", "--input", "++3,4"], "'++3' is not a size: give at most one sign"),
+        (["check", "LSTM(4)", "--input", "30,5", "--answer=+-5"], "the answer '+-5' is not a whole number"),
+        (["check", "LSTM(4)", "--input", "30,5", "--answer=²"], "the answer '²' is not a whole number: write it"),
+        (["check", "LSTM(4)", "--input", "30,5", "--answer=--5"], "give at most one sign"),
+        (["check", "LSTM(4)", "--input", "30,5", "--answer=5", "--layer", "²"], "the layer number '²' is not a"),
+        (["homework", "--seed=--5"], "the seed '--5' is not a whole number: give at most one sign"),
+        (["homework", "--seed=①"], "the seed '①' is not a whole number: write it with the digits 0-9"),
+        # Numbers past Python's 4,300-digit limit: "too large", never Python's advice.
+        (["count", "LSTM(3)", "--input", f"3,{BIG}"], "a size is too large"),
+        (["check", "LSTM(4)", "--input", "30,5", f"--answer={BIG}"], "the answer is too large: it has 5,000 digits"),
+        (["check", "LSTM(4)", "--input", "30,5", "--answer=5", f"--layer={BIG}"], "the layer number is too large"),
+        (["homework", f"--seed={BIG}"], "the seed is too large: it has 5,000 digits"),
+        (["count", f"LSTM({'9' * 2150})", "--input", "3,4"], "units is too large: at most 1,000,000,000,000, got a"),
+        (["count", f"LSTM({BIG})", "--input", "3,4"], "column 6: a number in the spec is too large"),
+        (["count", f"LSTM(0x{'f' * 4000})", "--input", "3,4"], "got a number with 4,817 digits"),
+        # Deep nesting: refused before anything recurses.
+        (["count", "LSTM(" + "-" * 400 + "1)", "--input", "3,4"], "too deeply nested"),
+        (["count", "+".join(["1"] * 328), "--input", "3,4"], "too deeply nested"),
+        (["count", "LSTM(3)" + "(0)" * 400, "--input", "3,4"], "too deeply nested"),
+        (["count", "Bidirectional(" * 300 + "LSTM(3)" + ")" * 300, "--input", "3,4"], "too deeply nested"),
+        (["count", "a." * 3000 + "b", "--input", "3,4"], "too deeply nested"),
+        # Options Keras would refuse are refused first, naming the layer and the option.
+        (["count", "Dense(3, activation='rellu')", "--input", "3", "--keras"], "did you mean 'relu'?"),
+        (["count", "LSTM(3, dropout='x')", "--input", "3,4", "--keras"], "dropout must be a number from 0 to 1"),
+        (["count", "Dropout(0.5, seed='x')", "--input", "3", "--keras"], "seed must be a whole number or None"),
+        # An argument holding a newline: still one line.
+        (["count", "LSTM(3)", "--input", "3,4", "ex\ntra"], "unrecognized arguments: ex tra"),
+        # Wrong separators are named, at their real column.
+        (["count", "LSTM(3) >> Dense(1)", "--input", "3,4"], "column 9: separate layers with '>', not '>>'"),
+        (["count", "LSTM(3) | Dense(1)", "--input", "3,4"], "column 9: separate layers with '>', not '|'"),
+        (["count", "LSTM(3), Dense(1)", "--input", "3,4"], "column 8: separate layers with '>', not ','"),
+        (["count", "LSTM(3) -> Dense(1)", "--input", "3,4"], "column 9: separate layers with '>', not '->'"),
+        (["count", "LSTM(3)\nDense(1)", "--input", "3,4"], "column 9: separate layers with '>'; a new line"),
+        (["count", "LSTM(3) >", "--input", "3,4"], "column 9: the spec ends with '>'"),
+        (["count", "  LSTM(3) >  ", "--input", "3,4"], "column 11: the spec ends with '>'"),
+        (["count", "", "--input", "3,4"], "the spec is empty: give at least one layer, e.g. LSTM(32)"),
+        (["count", "  \n ", "--input", "3,4"], "the spec is empty"),
+        (["check", "", "--input", "3,4", "--answer", "1"], "the spec is empty"),
+    ],
+)
+def test_hostile_input_is_refused_in_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.endswith("\n")
+    assert message in err
+    assert "Traceback" not in err and "set_int_max_str_digits" not in err
+    assert len(err) < 500
+
+
+def test_numbers_in_the_accepted_forms_still_work(capsys):
+    spec = "LSTM(4) > Dense(1)"  # 160 + 5 = 165
+    code, out, _ = run(capsys, "check", spec, "--input", "+30, 5", "--answer", "1,5_0")
+    assert code == 1 and out
+    assert run(capsys, "check", spec, "--input", "30,5", "--answer", " 165.0 ")[0] == 0
+    assert run(capsys, "check", spec, "--input", "30,5", "--answer", "160", "--layer", "+1")[0] == 0
+    assert run(capsys, "check", spec, "--input", "30,5", "--answer", "5", "--layer", "dense")[0] == 0
+    code, out, _ = run(capsys, "homework", "--seed", "-5", "--n", "1", "--json")
+    assert code == 0 and json.loads(out)["seed"] == -5
+    code, out, _ = run(capsys, "homework", "--seed", "student-²", "--n", "1", "--json")
+    assert code == 0 and json.loads(out)["seed"] == "student-²"
+
+
+def test_long_arguments_are_cut_in_the_message(capsys):
+    spec = " > ".join(["LSTM(3, return_sequences=True)"] * 300) + " > LSTM(x)"
+    code, _, err = run(capsys, "count", spec, "--input", "3,4")
+    assert code == 2 and len(err) < 300 and "LSTM(x)" not in err and "'x'" in err
+    code, _, err = run(capsys, "count", "LSTM(3)", "--input", "3,4", "x" * 5000)
+    assert code == 2 and len(err.splitlines()) == 1 and len(err) < 500 and " ... " in err
+
+
+def test_an_unforeseen_error_is_still_one_line(capsys, monkeypatch):
+    import rnncount.cli as cli
+
+    def broken(spec, input_shape):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(cli, "count", broken)
+    monkeypatch.delenv("RNNCOUNT_DEBUG", raising=False)
+    argv = ["count", "LSTM(3)", "--input", "3,4"]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "internal error (KeyError: 'surprise'); please report it" in err
+    monkeypatch.setenv("RNNCOUNT_DEBUG", "1")  # a maintainer sees the traceback
+    with pytest.raises(KeyError):
+        cli.main(argv)
+
+
+def test_keras_refusals_become_one_line(capsys, monkeypatch):
+    import rnncount.keras_bridge as bridge
+
+    def refuse(layer, name, zeros=False):
+        raise ValueError("Argument `seed` must be an integer.\nReceived: seed=x")
+
+    monkeypatch.setattr(bridge, "keras_layer", refuse)
+    monkeypatch.setattr(bridge, "keras", lambda: pytest.importorskip("keras"))
+    code, out, err = run(capsys, "count", "Dense(2)", "--input", "3", "--keras")
+    assert (code, out) == (2, "")
+    assert err == "rnncount: error: Keras refuses dense (Dense): Argument `seed` must be an integer.\n"
