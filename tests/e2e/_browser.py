@@ -316,6 +316,48 @@ def shows_number(text: str, n: int) -> bool:
     return any(re.search(rf"(?<![\d,\u2009_]){re.escape(v)}(?![\d,\u2009_]|\.\d)", text) for v in digits_variants(n))
 
 
+def wait_for_lab_restored(pg: Any, timeout: float = SERVER_START_S) -> None:
+    """Wait until JupyterLab has started and restored its layout (``app.restored``), however busy the machine."""
+    pg.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.restored)", timeout=timeout * 1000)
+    pg.evaluate("() => window.jupyterapp.restored.then(() => { window.__rnncountRestored = true; })")
+    pg.wait_for_function("() => window.__rnncountRestored === true", timeout=timeout * 1000)
+
+
+_CURRENT_PATH_JS = """
+() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return w && w.context ? w.context.path : null;
+}
+"""
+
+
+def wait_for_current_document(pg: Any, path: str, timeout: float = SERVER_START_S) -> None:
+    """Wait until the document at ``path`` is JupyterLab's current widget."""
+    poll(
+        lambda: (
+            None
+            if pg.evaluate(_CURRENT_PATH_JS) == path
+            else f"the current document is {pg.evaluate(_CURRENT_PATH_JS)}"
+        ),
+        timeout,
+        f"waiting for {path} to be the current document",
+    )
+
+
+def wait_for_wired_link(link: Any, timeout: float = SERVER_START_S) -> None:
+    """Wait until JupyterLab has taken over a rendered Markdown link to a local file.
+
+    JupyterLab resolves such a link asynchronously: it adds its click handler (which opens the file
+    in JupyterLab), then rewrites the ``href`` to the file's download URL (``/files/...``). A click
+    before that follows the raw link instead, so the rewritten ``href`` is the state to wait for.
+    """
+    poll(
+        lambda: None if "/files/" in (link.get_attribute("href") or "") else f"href is {link.get_attribute('href')!r}",
+        timeout,
+        "waiting for JupyterLab to wire the link",
+    )
+
+
 def shutdown_kernels(server: Server) -> None:
     """Shut down every kernel of ``server`` (each test's TensorFlow kernel holds ~0.5 GB)."""
     req = urllib.request.Request(server.url("/api/kernels"))
