@@ -221,7 +221,7 @@ def assign_names(layers: Sequence[Layer]) -> list[str]:
         names.append(candidate)
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise SpecError(f"two layers are named {dup!r}; layer names must be unique")
+        raise SpecError(f"two layers are named {shown(dup)}; layer names must be unique")
     return names
 
 

@@ -140,6 +140,8 @@ def build_model(
         raise SpecError(f"max_params cannot be negative, got {shown(max_params)}")
     if not isinstance(name, str):
         raise RnncountTypeError(f"the model's name must be a string, got {type_name(name)}")
+    if not isinstance(zeros, bool):
+        raise RnncountTypeError(f"zeros must be True or False, got {type_name(zeros)}")
     result = spec if isinstance(spec, CountResult) else count(spec, input_shape)
     check_buildable(result.total, max_params)
     k = keras()

@@ -309,7 +309,7 @@ class Layer:
         known = [f.name for f in fields(self)]  # type: ignore[arg-type]
         unknown = [key for key in changes if key not in known]
         if unknown:
-            raise RnncountTypeError(f"{self.kind} has no option {unknown[0]!r} (options: {', '.join(known)})")
+            raise RnncountTypeError(f"{self.kind} has no option {shown(unknown[0])} (options: {', '.join(known)})")
         return replace(self, **changes)  # type: ignore[type-var]  # replace() runs the checks again
 
 

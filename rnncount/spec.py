@@ -431,7 +431,7 @@ def _size(d: Any, text: Any) -> int | None:
         )
     d = operator.index(d)  # a NumPy integer becomes a plain int
     if d <= 0:
-        raise SpecError(f"input shape {shown(text)}: sizes must be positive whole numbers or None, got {d}")
+        raise SpecError(f"input shape {shown(text)}: sizes must be positive whole numbers or None, got {shown(d)}")
     if d > MAX_SIZE:
         raise SpecError(f"input shape {shown(text)}: a size is too large ({shown(d)}; at most {MAX_SIZE:,})")
     return d
