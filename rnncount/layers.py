@@ -240,8 +240,10 @@ def _check_name_and_extra(layer: Layer) -> None:
     if name is not None:
         if not isinstance(name, str):
             raise RnncountTypeError(f"{kind}: name must be a string such as 'encoder', got {_got(name)}")
-        if not name.isidentifier():
-            raise SpecError(f"{kind}: name must be a simple identifier such as 'encoder', got {shown(name)}")
+        # Any text Keras takes (a model loaded from a file may name a layer 'output-layer');
+        # spec strings ask for an identifier, which their parser checks.
+        if not name.strip() or "/" in name:
+            raise SpecError(f"{kind}: name must be a non-empty text without '/', such as 'encoder', got {shown(name)}")
     extra = getattr(layer, "extra", None)
     if extra is None:
         return

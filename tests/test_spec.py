@@ -300,7 +300,8 @@ def test_wrong_types_raise_rnncounts_type_error(call, message):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: Dense(3, name="a b"), "name must be a simple identifier"),
+        (lambda: Dense(3, name=""), "name must be a non-empty text without '/'"),
+        (lambda: Dense(3, name="a/b"), "name must be a non-empty text without '/'"),
         (lambda: Dense(3, extra={"activation": "rellu"}), "activation 'rellu' is not an activation Keras knows"),
         (lambda: Dense(3, extra={"dropout": 0.2}), "unknown option 'dropout' in extra (known: activation)"),
         (lambda: LSTM(3, extra={"dropout": 1.5}), "dropout must be a number from 0 to 1, got 1.5"),
