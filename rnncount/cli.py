@@ -70,7 +70,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         text = text[:-2] if text.endswith(".0") else text
         if looks_numeric(text):
             parse_int(text, "the answer", echo=repr(answer))
-    elif isinstance(answer, str) and any(len(run) > 30 for run in re.findall(r"\w+", answer)):
+    elif isinstance(answer, str) and any(len(run) > 30 for run in re.findall(r"\d\w*", answer)):
         raise SpecError("the answer holds a number too large to be a size; write it like (None, 30, 4)")
     layer = getattr(args, "layer", None)
     if isinstance(layer, str) and looks_numeric(layer):
