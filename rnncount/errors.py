@@ -20,3 +20,14 @@ class BuildTooLargeError(SpecError):
 
 class KerasUnavailableError(SpecError):
     """Keras or TensorFlow cannot be imported: counting still works, building does not."""
+
+
+class ModelFileError(SpecError):
+    """A file that cannot be read as a Keras model: the message says what the file is and what is wrong."""
+
+
+class RnncountTypeError(TypeError):
+    """An argument of the wrong kind, e.g. ``explain(None)``: the message says what was expected."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))

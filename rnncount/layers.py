@@ -661,7 +661,9 @@ class Bidirectional(Layer):
                 continue
             if not _recurrent_like(layer):
                 kind = layer.kind if isinstance(layer, Layer) else repr(layer)
-                raise SpecError(f"Bidirectional: {what} must be a recurrent layer (SimpleRNN, LSTM, GRU, RNN), not {kind}")
+                raise SpecError(
+                    f"Bidirectional: {what} must be a recurrent layer (SimpleRNN, LSTM, GRU, RNN), not {kind}"
+                )
             layer.validate()
         if self.merge_mode not in MERGE_MODES:
             raise SpecError(
@@ -1046,7 +1048,9 @@ class BatchNormalization(Layer):
         return Built(tuple(input_shape), tuple(input_shape), tuple(blocks), {"c": c})
 
     def shape_note(self, built: Built) -> str:
-        return "same shape; per channel a learned scale and shift, plus a running mean and variance that are not trained"
+        return (
+            "same shape; per channel a learned scale and shift, plus a running mean and variance that are not trained"
+        )
 
 
 @dataclass(eq=True)
@@ -1397,8 +1401,10 @@ class Reshape(Layer):
 
     def validate(self) -> None:
         dims = self.target_shape
-        ok = isinstance(dims, (tuple, list)) and dims and all(
-            isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in dims
+        ok = (
+            isinstance(dims, (tuple, list))
+            and dims
+            and all(isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in dims)
         )
         if not ok or list(dims).count(-1) > 1:
             raise SpecError(

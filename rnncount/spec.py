@@ -88,9 +88,8 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "SimpleRNN": ("units", "use_bias", "return_sequences", "return_state"),
     "LSTM": ("units", "use_bias", "return_sequences", "return_state"),
     "GRU": ("units", "use_bias", "return_sequences", "return_state", "reset_after"),
-    "Bidirectional": ("layer", "merge_mode"),
-    "TimeDistributed": ("layer",),
     "Bidirectional": ("layer", "merge_mode", "backward_layer"),
+    "TimeDistributed": ("layer",),
     **{kind: kw for kind, (_, kw) in _MORE.items()},
 }
 
@@ -191,7 +190,7 @@ def _parse_call(node: ast.AST, index: int, nested: bool = False) -> Layer:
     values: dict[str, Any] = {}
     name: str | None = None
     for key, arg in args.items():
-        if key == nested_param or key == nested_more:
+        if key in (nested_param, nested_more):
             values[key] = _parse_call(arg, index, nested=True)
         elif kind == "StackedRNNCells" and key == "cells":
             if not isinstance(arg, (ast.List, ast.Tuple)):
