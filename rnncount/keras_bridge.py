@@ -297,8 +297,8 @@ def _from_keras(layer: Any) -> Layer | None:
             return None
         fwd, bwd = dataclasses.replace(fwd, name=None), dataclasses.replace(bwd, name=None)
         fwd.extra, bwd.extra = {}, {"go_backwards": True}
-        # Keras makes the backward layer a copy unless one was given; a given one is counted on its own.
-        own = "backward_layer" in layer.get_config()
+        # Keras makes the backward layer a copy unless one was given; one that differs is counted on its own.
+        own = bwd != fwd
         return Bidirectional(fwd, layer.merge_mode, backward_layer=bwd if own else None, name=name, extra=extra)
     if kind == "TimeDistributed":
         inner = _from_keras(layer.layer)

@@ -662,7 +662,8 @@ class Bidirectional(Layer):
             if not _recurrent_like(layer):
                 kind = layer.kind if isinstance(layer, Layer) else repr(layer)
                 raise SpecError(
-                    f"Bidirectional: {what} must be a recurrent layer (SimpleRNN, LSTM, GRU, RNN), not {kind}"
+                    f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU or RNN), not {kind}"
+                    + ("" if what == "layer" else " (in backward_layer)")
                 )
             layer.validate()
         if self.merge_mode not in MERGE_MODES:

@@ -51,7 +51,7 @@ def test_empty_spec_is_an_empty_stack():
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [
-        ("Conv2D(3)", "unknown layer 'Conv2D'"),
+        ("Conv3D(3)", "unknown layer 'Conv3D'"),
         ("LTSM(3)", "did you mean LSTM?"),
         ("lstm(3)", "did you mean LSTM?"),
         ("LSTM(0)", "units must be a positive whole number, got 0"),
@@ -73,7 +73,7 @@ def test_empty_spec_is_an_empty_stack():
         ("Embedding(100)", "missing output_dim"),
         ("Bidirectional(Dense(4))", "wraps a recurrent layer"),
         ("Bidirectional(LSTM(4), merge_mode='max')", "merge_mode must be one of"),
-        ("TimeDistributed(LSTM(4))", "wraps a Dense layer"),
+        ("TimeDistributed(LSTM(4))", "LSTM needs a sequence"),
         ("LSTM(4) < Dense(1)", "separate layers with '>'"),
         ("Dense(1, 2, 3)", "positional argument"),
         ("Dense(1, units=2)", "given twice"),
