@@ -71,6 +71,9 @@ class LayerCount:
             out.setdefault(key, []).append(b)
         shapes = []
         for key, blocks in out.items():
+            if len(blocks) == 1 and blocks[0].row is None:
+                shapes.append((key, blocks[0].shape))  # one block is the whole variable (even a scalar)
+                continue
             rows = {b.row for b in blocks}
             width = sum(b.shape[-1] for b in blocks if b.row in (None, 0))
             if rows != {None}:

@@ -163,6 +163,8 @@ def keras_layer(layer: Layer, name: str | None, zeros: bool = False) -> Any:
 
 def _call(klayer: Any, layer: Layer, x: Any) -> Any:
     """Call a Keras layer the way a linear stack feeds it: attention attends to itself."""
+    if isinstance(x, (list, tuple)):
+        x = list(keras().tree.flatten(x))  # StackedRNNCells' states come nested: (output, [h, c], h)
     if layer.inputs == "attention":
         query, value = (x[0], x[1]) if isinstance(x, list) else (x, x)
         if isinstance(layer, MultiHeadAttention):
