@@ -577,10 +577,32 @@ def _shape_of(tensor: Any) -> Any:
     return tuple(tensor.shape)
 
 
-def _layer_row(layer: Any, depth: int) -> ExplainRow:
+def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
+    """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
     from .engine import LayerCount
     from .formula import formula_for
 
+    shapes = _input_shapes(layer, ours)
+    if shapes is None:
+        return None, ""
+    try:
+        built = ours.build_many(shapes) if len(shapes) > 1 or ours.inputs == "list" else ours.build(shapes[0])
+    except SpecError as err:
+        return None, f"cannot count: {err}"
+    return LayerCount(layer.name, ours, built, formula_for(built)), ""
+
+
+def count_keras_layer(layer: Any) -> Any:
+    """The :class:`~rnncount.engine.LayerCount` of one built Keras layer, or ``None`` without a formula.
+
+    The layer's input shapes come from its build config (or its input tensors), so it
+    works however the layer was called and in any kind of model.
+    """
+    ours = from_keras(layer)
+    return None if ours is None else _count_layer(layer, ours)[0]
+
+
+def _layer_row(layer: Any, depth: int) -> ExplainRow:
     kind = type(layer).__name__
     keras_trainable, keras_non = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
     keras_params = keras_trainable + keras_non
@@ -593,16 +615,7 @@ def _layer_row(layer: Any, depth: int) -> ExplainRow:
             keras_trainable, keras_non, depth=depth,
             note=f"rnncount has no formula for {kind}; its count is Keras's",
         )  # fmt: skip
-    shapes = _input_shapes(layer, ours)
-    counted: LayerCount | None = None
-    problem = ""
-    if shapes is not None:
-        try:
-            built = ours.build_many(shapes) if len(shapes) > 1 or ours.inputs == "list" else ours.build(shapes[0])
-        except SpecError as err:
-            problem = f"cannot count: {err}"
-        else:
-            counted = LayerCount(layer.name, ours, built, formula_for(built))
+    counted, problem = _count_layer(layer, ours)
     if counted is None:
         if ours.kind in NO_WEIGHTS:  # no weights whatever the shape
             shown = format_shape(keras_shape) if keras_shape is not None else "?"

@@ -291,7 +291,7 @@ def _candidates(rng: random.Random, shape, last: bool) -> Layer:
         "gpool": lambda: rng.choice([L.GlobalMaxPooling1D, L.GlobalAveragePooling1D])(keepdims=rng.random() < 0.2),
         "bn": lambda: L.BatchNormalization(center=rng.random() > 0.2, scale=rng.random() > 0.2),
         "ln": lambda: L.LayerNormalization(
-            center=rng.random() > 0.2, scale=rng.random() > 0.2, rms_scaling=rng.random() < 0.15
+            center=rng.random() > 0.2, scale=rng.random() > 0.2
         ),
         "mha": lambda: L.MultiHeadAttention(
             rng.randint(1, 3), rng.randint(1, 5), value_dim=rng.choice([None, rng.randint(1, 5)]),
