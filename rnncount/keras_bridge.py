@@ -808,7 +808,7 @@ def _load_failure(head: str, err: BaseException) -> ModelFileError:
     import re
 
     text = str(err)
-    unknown = re.search(r"[Cc]ould not (?:locate|deserialize) class '([^']+)'", text) or re.search(
+    unknown = re.search(r"[Cc]ould not (?:locate|deserialize)(?: class)? '(?:[\w.]+\.)?([^'.]+)'", text) or re.search(
         r"Unknown (?:layer|object|class)[^'\"]*['\"]([^'\"]+)['\"]", text
     )
     if unknown:

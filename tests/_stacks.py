@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass
 
 import rnncount
-from rnncount import layers as L
 from rnncount import (
     GRU,
     LSTM,
@@ -21,6 +20,7 @@ from rnncount import (
     SimpleRNN,
     TimeDistributed,
 )
+from rnncount import layers as L
 
 MERGE_MODES = ["concat", "sum", "mul", "ave"]
 
@@ -260,8 +260,13 @@ def _candidates(rng: random.Random, shape, last: bool) -> Layer:
     state = rng.random() < 0.3
     if rank == 5:
         inner = rng.choice(
-            [lambda: _conv(rng, L.Conv2D), lambda: _pool(rng, L.MaxPooling2D), lambda: _pool(rng, L.AveragePooling2D),
-             L.GlobalAveragePooling2D, L.Flatten]  # fmt: skip
+            [
+                lambda: _conv(rng, L.Conv2D),
+                lambda: _pool(rng, L.MaxPooling2D),
+                lambda: _pool(rng, L.AveragePooling2D),
+                L.GlobalAveragePooling2D,
+                L.Flatten,
+            ]
         )()
         return TimeDistributed(inner)
     if rank == 2:
@@ -290,13 +295,14 @@ def _candidates(rng: random.Random, shape, last: bool) -> Layer:
         "pool": lambda: _pool(rng, rng.choice([L.MaxPooling1D, L.AveragePooling1D])),
         "gpool": lambda: rng.choice([L.GlobalMaxPooling1D, L.GlobalAveragePooling1D])(keepdims=rng.random() < 0.2),
         "bn": lambda: L.BatchNormalization(center=rng.random() > 0.2, scale=rng.random() > 0.2),
-        "ln": lambda: L.LayerNormalization(
-            center=rng.random() > 0.2, scale=rng.random() > 0.2
-        ),
+        "ln": lambda: L.LayerNormalization(center=rng.random() > 0.2, scale=rng.random() > 0.2),
         "mha": lambda: L.MultiHeadAttention(
-            rng.randint(1, 3), rng.randint(1, 5), value_dim=rng.choice([None, rng.randint(1, 5)]),
-            use_bias=rng.random() > 0.2, output_shape=rng.choice([None, None, rng.randint(1, 6)]),
-        ),  # fmt: skip
+            rng.randint(1, 3),
+            rng.randint(1, 5),
+            value_dim=rng.choice([None, rng.randint(1, 5)]),
+            use_bias=rng.random() > 0.2,
+            output_shape=rng.choice([None, None, rng.randint(1, 6)]),
+        ),
         "att": lambda: L.Attention(use_scale=rng.random() < 0.5, score_mode=rng.choice(["dot", "concat"])),
         "addatt": lambda: L.AdditiveAttention(use_scale=rng.random() < 0.7),
         "rnn": lambda: _rnn_like(rng, seq, state),
