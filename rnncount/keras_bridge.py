@@ -322,6 +322,10 @@ def _from_keras(layer: Any) -> Layer | None:
         if isinstance(value, list):
             value = tuple(value)
         kwargs[f.name] = value
+    if isinstance(kwargs.get("axis"), tuple) and len(kwargs["axis"]) == 1:
+        kwargs["axis"] = kwargs["axis"][0]  # LayerNormalization keeps its axis as a list once built
+    if "pool_size" in kwargs and kwargs.get("strides") in (kwargs["pool_size"], None):
+        kwargs["strides"] = None  # Keras fills in the default stride, the pool size
     if kind == "Activation" and not isinstance(kwargs.get("activation"), str):
         kwargs["activation"] = "custom"
     return cls(**kwargs, name=name, extra=extra)
