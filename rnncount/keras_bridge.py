@@ -518,7 +518,7 @@ class Explanation:
             f"(Keras: {group_digits(self.keras_non_trainable)})"
         )
         for r in self.layers:
-            if r.note and (r.type == "Lambda" or not r.known):
+            if r.note and r.type == "Lambda":
                 out.append(f"{r.name}: {r.note}")
         out.append(self.verdict)
         return "\n".join(out)
@@ -661,7 +661,7 @@ def _rows(layers: Sequence[Any], depth: int) -> list[ExplainRow]:
         rows.append(
             ExplainRow(
                 layer.name, "sub-total", keras_trainable + keras_non, sum(r.counted for r in direct),
-                f"the {len(direct)} rows above", "", keras_trainable, keras_non, trainable,
+                f"the {len(direct)} row{'s' if len(direct) != 1 else ''} above", "", keras_trainable, keras_non, trainable,
                 sum(r.counted for r in direct) - trainable, depth, row="subtotal",
             )
         )  # fmt: skip
