@@ -639,6 +639,10 @@ def _layer_row(layer: Any, depth: int) -> ExplainRow:
     )  # fmt: skip
 
 
+def _rows_above(n: int) -> str:
+    return f"the {n} row above" if n == 1 else f"the {n} rows above"
+
+
 def _rows(layers: Sequence[Any], depth: int) -> list[ExplainRow]:
     model_class = keras().Model
     rows: list[ExplainRow] = []
@@ -661,7 +665,7 @@ def _rows(layers: Sequence[Any], depth: int) -> list[ExplainRow]:
         rows.append(
             ExplainRow(
                 layer.name, "sub-total", keras_trainable + keras_non, sum(r.counted for r in direct),
-                f"the {len(direct)} row{'s' if len(direct) != 1 else ''} above", "", keras_trainable, keras_non, trainable,
+                _rows_above(len(direct)), "", keras_trainable, keras_non, trainable,
                 sum(r.counted for r in direct) - trainable, depth, row="subtotal",
             )
         )  # fmt: skip
