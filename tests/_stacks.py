@@ -57,14 +57,14 @@ def _recurrent(rng: random.Random, return_sequences: bool, last: bool) -> Layer:
 MIXED_SHARE = 0.86
 
 
-def random_case(rng: random.Random) -> Case:
-    """A valid stack; every layer type and option appears across many draws."""
+def random_grid_case(rng: random.Random) -> Case:
+    """A valid stack for the Keras grid: the course's first layers, or (mostly) the layers around them."""
     if rng.random() < MIXED_SHARE:
         return random_mixed_case(rng)
-    return random_classic_case(rng)
+    return random_case(rng)
 
 
-def random_classic_case(rng: random.Random) -> Case:
+def random_case(rng: random.Random) -> Case:
     """A valid stack of 1-6 of the course's first layers; every option appears across many draws."""
     n_layers = rng.randint(1, 6)
     start = rng.random()

@@ -12,7 +12,7 @@ import operator
 import random
 
 import pytest
-from _stacks import NEW_KINDS, has_new_layer, invalid_case, kinds_in, random_case
+from _stacks import NEW_KINDS, has_new_layer, invalid_case, kinds_in, random_grid_case
 
 import rnncount
 from rnncount.keras_bridge import build_model, keras, keras_layer
@@ -77,7 +77,7 @@ def check_case(case) -> None:
 def test_random_stacks_match_keras(chunk):
     rng = random.Random(1000 + chunk)
     for _ in range(CASES_PER_CHUNK):
-        check_case(random_case(rng))
+        check_case(random_grid_case(rng))
     keras().backend.clear_session()
 
 
@@ -87,7 +87,7 @@ def test_grid_covers_every_layer_type_and_option():
     for chunk in range(CHUNKS):
         rng = random.Random(1000 + chunk)
         for _ in range(CASES_PER_CHUNK):
-            case = random_case(rng)
+            case = random_grid_case(rng)
             with_new_layers += has_new_layer(case)
             for layer in case.layers:
                 inner = getattr(layer, "layer", layer)
