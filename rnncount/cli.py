@@ -49,7 +49,8 @@ def _cmd_count(args: argparse.Namespace) -> int:
         from .keras_bridge import build_model
 
         model = build_model(result, zeros=True)
-        keras_counts = [int(layer.count_params()) for layer in model.layers]
+        # A functional model (attention, merges, several outputs) also lists its InputLayer.
+        keras_counts = [int(layer.count_params()) for layer in model.layers if type(layer).__name__ != "InputLayer"]
         if args.json:
             data = result.to_dict()
             data["keras_total"] = int(model.count_params())

@@ -198,3 +198,12 @@ def test_loading_never_runs_code(saved, monkeypatch):
     assert calls == []
     load_model_file(saved / "m.keras")
     assert calls == [{"compile": False, "safe_mode": True}]
+
+
+@pytest.mark.parametrize(
+    "spec", ["MultiHeadAttention(2, 3) > GlobalAveragePooling1D()", "LSTM(3, return_state=True) > Concatenate()"]
+)
+def test_count_keras_on_a_functional_stack(capsys, spec):
+    """Attention and merge layers make build_model functional; --keras still pairs every layer."""
+    code, out, err = run(capsys, "count", spec, "--input", "5,4", "--keras")
+    assert (code, err) == (0, "") and "MISMATCH" not in out and out.rstrip().endswith("(ok)")
