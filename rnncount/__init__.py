@@ -16,20 +16,39 @@ from importlib import import_module
 from typing import Any
 
 from .engine import CountResult, LayerCount, count
-from .errors import BuildTooLargeError, KerasUnavailableError, RnncountError, RnncountTypeError, SpecError
+from .errors import (
+    BuildTooLargeError,
+    KerasUnavailableError,
+    ModelFileError,
+    RnncountError,
+    RnncountTypeError,
+    SpecError,
+)
 from .formula import Formula
-from .layers import (
+from .layers import (  # the layers around recurrent ones, and RNN(cell)
     GRU,
     LSTM,
+    RNN,
+    AdditiveAttention,
+    Attention,
+    BatchNormalization,
     Bidirectional,
     Block,
+    Concatenate,
+    Conv1D,
     Dense,
     Dropout,
     Embedding,
     Flatten,
+    GRUCell,
     Layer,
+    LayerNormalization,
+    LSTMCell,
+    MultiHeadAttention,
     RepeatVector,
     SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
     TimeDistributed,
 )
 from .spec import format_spec, parse_shape, parse_spec
@@ -48,6 +67,8 @@ _LAZY = {
     "explain": "rnncount.keras_bridge",
     "summary_text": "rnncount.keras_bridge",
     "from_keras": "rnncount.keras_bridge",
+    "load_model_file": "rnncount.keras_bridge",
+    "count_keras_layer": "rnncount.keras_bridge",
     "diagram": "rnncount.drawing",
     "explore": "rnncount.widgets",
     "explore_stack": "rnncount.widgets",
@@ -89,6 +110,19 @@ __all__ = [
     "SimpleRNN",
     "SpecError",
     "TimeDistributed",
+    "RNN",
+    "AdditiveAttention",
+    "Attention",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv1D",
+    "GRUCell",
+    "LayerNormalization",
+    "LSTMCell",
+    "ModelFileError",
+    "MultiHeadAttention",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "count",
     "format_spec",
     "parse_shape",

@@ -87,7 +87,8 @@ def _cmd_count(args: argparse.Namespace) -> int:
         from .keras_bridge import build_model
 
         model = build_model(result, zeros=True)
-        keras_counts = [int(layer.count_params()) for layer in model.layers]
+        # A functional model (attention, merges, several outputs) also lists its InputLayer.
+        keras_counts = [int(layer.count_params()) for layer in model.layers if type(layer).__name__ != "InputLayer"]
         if args.json:
             data = result.to_dict()
             data["keras_total"] = int(model.count_params())
@@ -115,15 +116,13 @@ def _cmd_count(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from .keras_bridge import explain, keras
+    """Exit 0 when every formula agrees with Keras, 1 on any mismatch, 2 for a file that is not a model."""
+    from .keras_bridge import explain, load_model_file
 
-    try:
-        model = keras().saving.load_model(args.model, compile=False)
-    except (OSError, ValueError) as err:
-        raise SpecError(f"cannot load {args.model!r} as a Keras model: {str(err).splitlines()[0]}") from None
+    model = load_model_file(args.model)
     explanation = explain(model)
     print(json.dumps(explanation.to_dict(), indent=2) if args.json else explanation.table())
-    return EXIT_OK
+    return EXIT_OK if explanation.all_match else EXIT_WRONG
 
 
 def _add_count(sub: Any) -> None:
@@ -157,9 +156,10 @@ def _add_explain(sub: Any) -> None:
     p = sub.add_parser(
         "explain",
         help="explain a saved Keras model (.keras file) layer by layer",
-        description="Explain every layer of a saved Keras model: formula, our count, Keras's count.",
+        description="Explain every layer of a saved Keras model: formula, our count, Keras's count. "
+        "Exit status 0 when every formula agrees with Keras, 1 on a mismatch, 2 for a file that is not a model.",
     )
-    p.add_argument("model", help="path to a .keras file")
+    p.add_argument("model", help="path to a .keras file (or a legacy .h5); it is loaded safely, never running its code")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(func=_cmd_explain)
 

@@ -38,6 +38,19 @@ class LayerCount:
         return self.built.params
 
     @property
+    def trainable(self) -> bool:
+        """False for a frozen layer (``trainable=False``): all its weights are then non-trainable."""
+        return (getattr(self.layer, "extra", None) or {}).get("trainable", True) is not False
+
+    @property
+    def trainable_params(self) -> int:
+        return self.built.trainable_params if self.trainable else 0
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
     def input_shape(self) -> Shape:
         return self.built.input_shape
 
@@ -54,10 +67,13 @@ class LayerCount:
         """The Keras weight variables this layer owns, as (path, shape), in Keras's order."""
         out: dict[str, list[Block]] = {}
         for b in self.blocks:
-            key = f"{b.direction}/{b.variable}" if b.direction else b.variable
+            key = "/".join(part for part in (b.direction, b.group, b.variable) if part)
             out.setdefault(key, []).append(b)
         shapes = []
         for key, blocks in out.items():
+            if len(blocks) == 1 and blocks[0].row is None:
+                shapes.append((key, blocks[0].shape))  # one block is the whole variable (even a scalar)
+                continue
             rows = {b.row for b in blocks}
             width = sum(b.shape[-1] for b in blocks if b.row in (None, 0))
             if rows != {None}:
@@ -72,6 +88,11 @@ class LayerCount:
         """One sentence on what this layer does to the shape, for learners ('' when nothing to add)."""
         layer, inp, out = self.layer, self.input_shape, self.output_shape
         kind = layer.kind
+        if kind == "TimeDistributed" and layer.layer.kind != "Dense":
+            return f"the same {layer.layer.kind} (the same weights) is applied to each of the {inp[1] or 'T'} timesteps"
+        own = layer.shape_note(self.built)
+        if own:
+            return own
         if kind in ("Dense", "TimeDistributed") and len(inp) == 3:
             return f"the same weights are applied at each of the {inp[1] or 'T'} timesteps"
         if kind == "Dense":
@@ -87,7 +108,15 @@ class LayerCount:
         if kind == "Bidirectional":
             width = {"concat": "2h (forward and backward side by side)", None: "two tensors"}
             merged = width.get(layer.merge_mode, f"h ({layer.merge_mode} of the two directions)")
-            return f"two copies of the layer (forward and backward); the output width is {merged}"
+            states = "; return_state adds each direction's states as extra outputs" if layer.return_state else ""
+            if layer.backward_layer is not None:
+                if layer.merge_mode == "concat":
+                    merged = "the forward width plus the backward width"
+                return (
+                    f"a forward layer and its own backward layer, each counted with its own formula; "
+                    f"the output width is {merged}{states}"
+                )
+            return f"two copies of the layer (forward and backward); the output width is {merged}{states}"
         if layer.recurrent:
             seq = "every timestep's output" if layer.return_sequences else "only the last timestep's output"
             return f"timesteps do not change the count; it returns {seq}"
@@ -98,6 +127,8 @@ class LayerCount:
             "name": self.name,
             "type": self.type,
             "params": self.params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
             "output_shape": _json_shape(self.output_shape),
             "formula": self.formula.text,
             "blocks": [b.to_dict() for b in self.blocks],
@@ -116,6 +147,14 @@ class CountResult:
         return sum(layer.params for layer in self.layers)
 
     @property
+    def trainable_total(self) -> int:
+        return sum(layer.trainable_params for layer in self.layers)
+
+    @property
+    def non_trainable_total(self) -> int:
+        return sum(layer.non_trainable_params for layer in self.layers)
+
+    @property
     def output_shape(self) -> OutputShape:
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
@@ -125,7 +164,12 @@ class CountResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly what ``rnncount count --json`` prints."""
-        return {"total": self.total, "layers": [lc.to_dict() for lc in self.layers]}
+        return {
+            "total": self.total,
+            "trainable": self.trainable_total,
+            "non_trainable": self.non_trainable_total,
+            "layers": [lc.to_dict() for lc in self.layers],
+        }
 
     @property
     def total_formula(self) -> str:
@@ -166,6 +210,10 @@ class CountResult:
         ]
         out = [f"Input: {format_shape(self.input_shape)}", *grid(head, rows, right=(3,))]
         out.append(f"Total params: {self.total_formula}")
+        if self.non_trainable_total:
+            # As Keras's summary splits them (BatchNormalization's moving statistics, frozen layers).
+            out.append(f"Trainable params: {group_digits(self.trainable_total)}")
+            out.append(f"Non-trainable params: {group_digits(self.non_trainable_total)}")
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -268,13 +316,13 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
     counted: list[LayerCount] = []
     prev: Layer | None = None
     for index, (layer, name) in enumerate(zip(layers, names, strict=True)):
-        if isinstance(shape, list):
+        if isinstance(shape, list) and layer.inputs == "one":
             raise SpecError(
                 f"{layer.type_name} after {prev.type_name if prev else 'the input'}: the layer before "
                 f"returns {len(shape)} tensors {format_shape(shape)}, so nothing can follow it in a stack"
             )
         try:
-            built = layer.build(shape)
+            built = layer.build_many(shape) if isinstance(shape, list) else layer.build(shape)
         except SpecError as err:
             where = f"after {prev.type_name}" if prev else "as the first layer"
             hint = _stack_hint(layer, prev, index, layers, shape)

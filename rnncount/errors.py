@@ -49,6 +49,10 @@ class KerasUnavailableError(SpecError):
     """Keras or TensorFlow cannot be imported: counting still works, building does not."""
 
 
+class ModelFileError(SpecError):
+    """A file that cannot be read as a Keras model: the message says what the file is and what is wrong."""
+
+
 def type_name(value: Any) -> str:
     """The name of a value's type, as messages show it: ``bytes``, ``NoneType``, ``list``."""
     return type(value).__name__
@@ -103,6 +107,7 @@ def shown(value: Any, limit: int = ECHO_LIMIT) -> str:
 __all__ = [
     "BuildTooLargeError",
     "KerasUnavailableError",
+    "ModelFileError",
     "RnncountError",
     "RnncountTypeError",
     "SpecError",

@@ -100,6 +100,21 @@ def _wrap(prefix: str, body: str, n_terms: int, latex: bool) -> str:
 
 def formula_for(built: Built) -> Formula:
     """Build the formula of a layer from its blocks."""
+    if built.parts:
+        # Sub-layers with their own sizes (a backward layer of another kind, stacked cells):
+        # each keeps its own formula and the layer's is their sum.
+        subs = [formula_for(part) for part in built.parts]
+        symbols: dict[str, int] = {}
+        for sub in subs:
+            symbols.update(sub.symbols)
+        return Formula(
+            " + ".join(s.general for s in subs),
+            " + ".join(s.numbers for s in subs),
+            built.params,
+            " + ".join(s.latex_general for s in subs),
+            " + ".join(s.latex_numbers for s in subs),
+            symbols,
+        )
     blocks = [b for b in built.blocks if b.direction in (None, "forward")]
     value = built.params
     if not blocks:

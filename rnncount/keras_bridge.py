@@ -5,8 +5,12 @@ Keras (and TensorFlow) are imported on the first call, never at ``import rnncoun
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
+import math
 import os
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,19 +18,38 @@ from typing import Any
 
 from ._text import grid
 from .engine import CountResult, count
-from .errors import BuildTooLargeError, KerasUnavailableError, RnncountTypeError, SpecError, shown, type_name
+from .errors import (
+    BuildTooLargeError,
+    KerasUnavailableError,
+    ModelFileError,
+    RnncountTypeError,
+    SpecError,
+    shown,
+    type_name,
+)
 from .formula import group_digits
 from .layers import (
     GRU,
+    LAMBDA_NOTE,
+    LAYER_TYPES,
     LSTM,
+    NO_WEIGHTS,
+    RNN,
+    AdditiveAttention,
     Bidirectional,
+    Conv1D,
+    Conv2D,
     Dense,
-    Dropout,
     Embedding,
-    Flatten,
+    GRUCell,
+    Lambda,
     Layer,
-    RepeatVector,
+    LayerNormalization,
+    LSTMCell,
+    MultiHeadAttention,
     SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
     TimeDistributed,
     format_shape,
 )
@@ -73,36 +96,39 @@ def check_buildable(total: int, max_params: int = DEFAULT_MAX_PARAMS) -> None:
         )
 
 
+_KERNELS = ("kernel_initializer", "bias_initializer")
+
+
 def _zeros(layer: Layer) -> dict[str, str]:
     # Zero initialisers skip the random (and, for recurrent kernels, orthogonal) draws;
     # a display model only needs the shapes.
     if isinstance(layer, Embedding):
         return {"embeddings_initializer": "zeros"}
-    if isinstance(layer, (SimpleRNN, LSTM, GRU)):
+    if isinstance(layer, (SimpleRNN, LSTM, GRU, LSTMCell, GRUCell, SimpleRNNCell)):
         init = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros", "bias_initializer": "zeros"}
-        if isinstance(layer, LSTM) and "unit_forget_bias" not in layer.extra:
+        if isinstance(layer, (LSTM, LSTMCell)) and "unit_forget_bias" not in layer.extra:
             init["unit_forget_bias"] = False  # else the forget-gate bias starts at ones
         return init
-    if isinstance(layer, Dense):
-        return {"kernel_initializer": "zeros", "bias_initializer": "zeros"}
+    if isinstance(layer, (Dense, Conv1D, Conv2D, MultiHeadAttention)):
+        return dict.fromkeys(_KERNELS, "zeros")
     return {}
 
 
-def keras_layer(layer: Layer, name: str, zeros: bool = False) -> Any:
+def _plain_fields(layer: Layer) -> dict[str, Any]:
+    """The dataclass fields of a layer, which carry Keras's own argument names."""
+    return {f.name: getattr(layer, f.name) for f in dataclasses.fields(layer) if f.name not in ("name", "extra")}
+
+
+def keras_layer(layer: Layer, name: str | None, zeros: bool = False) -> Any:
     """The Keras 3 layer for one rnncount layer, with an explicit name."""
     L = keras().layers
     init = _zeros(layer) if zeros else {}
     extra = dict(getattr(layer, "extra", {}) or {})
+    named = {"name": name} if name else {}
     if isinstance(layer, Dense):
-        return L.Dense(layer.units, use_bias=layer.use_bias, name=name, **extra, **init)
+        return L.Dense(layer.units, use_bias=layer.use_bias, **named, **extra, **init)
     if isinstance(layer, Embedding):
-        return L.Embedding(layer.input_dim, layer.output_dim, name=name, **extra, **init)
-    if isinstance(layer, Flatten):
-        return L.Flatten(name=name)
-    if isinstance(layer, Dropout):
-        return L.Dropout(layer.rate, name=name, **extra)
-    if isinstance(layer, RepeatVector):
-        return L.RepeatVector(layer.n, name=name)
+        return L.Embedding(layer.input_dim, layer.output_dim, **named, **extra, **init)
     if isinstance(layer, (SimpleRNN, LSTM, GRU)):
         kwargs: dict[str, Any] = {
             "use_bias": layer.use_bias,
@@ -111,13 +137,49 @@ def keras_layer(layer: Layer, name: str, zeros: bool = False) -> Any:
         }
         if isinstance(layer, GRU):
             kwargs["reset_after"] = layer.reset_after
-        return getattr(L, layer.kind)(layer.units, name=name, **kwargs, **extra, **init)
+        return getattr(L, layer.kind)(layer.units, **named, **kwargs, **extra, **init)
+    if isinstance(layer, (SimpleRNNCell, LSTMCell, GRUCell)):
+        return getattr(L, layer.kind)(**_plain_fields(layer), **named, **extra, **init)
+    if isinstance(layer, StackedRNNCells):
+        cells = [keras_layer(c, f"{name}_{k}" if name else None, zeros) for k, c in enumerate(layer.cells)]
+        return L.StackedRNNCells(cells, **named, **extra)
+    if isinstance(layer, RNN):
+        cell = keras_layer(layer.cell, f"{name}_cell" if name else None, zeros)
+        return L.RNN(cell, return_sequences=layer.return_sequences, return_state=layer.return_state, **named, **extra)
     if isinstance(layer, Bidirectional):
-        inner = keras_layer(layer.layer, f"{name}_{layer.layer.keras_base_name}", zeros)
-        return L.Bidirectional(inner, merge_mode=layer.merge_mode, name=name)
+        base = name or "bidirectional"
+        inner = keras_layer(layer.layer, f"{base}_{layer.layer.keras_base_name}", zeros)
+        back = layer.backward_layer
+        kwargs = {}
+        if back is not None:
+            kwargs["backward_layer"] = keras_layer(back, f"{base}_backward_{back.keras_base_name}", zeros)
+        return L.Bidirectional(inner, merge_mode=layer.merge_mode, **named, **kwargs, **extra)
     if isinstance(layer, TimeDistributed):
-        return L.TimeDistributed(keras_layer(layer.layer, f"{name}_dense", zeros), name=name)
-    raise SpecError(f"no Keras layer for {layer!r}")  # pragma: no cover
+        inner = keras_layer(layer.layer, f"{name}_{layer.layer.keras_base_name}" if name else None, zeros)
+        return L.TimeDistributed(inner, **named, **extra)
+    if isinstance(layer, Lambda):
+        raise SpecError(LAMBDA_NOTE)
+    cls = getattr(L, layer.kind, None)
+    if cls is None:  # pragma: no cover - every layer type has its Keras class
+        raise SpecError(f"no Keras layer for {layer!r}")
+    kwargs = _plain_fields(layer)
+    if isinstance(layer, LayerNormalization) and not layer.rms_scaling:
+        kwargs.pop("rms_scaling")  # an option Keras only takes as a keyword of its own
+    if isinstance(layer, AdditiveAttention):
+        kwargs.pop("score_mode")
+    return cls(**kwargs, **named, **extra, **init)
+
+
+def _call(klayer: Any, layer: Layer, x: Any) -> Any:
+    """Call a Keras layer the way a linear stack feeds it: attention attends to itself."""
+    if isinstance(x, (list, tuple)):
+        x = list(keras().tree.flatten(x))  # StackedRNNCells' states come nested: (output, [h, c], h)
+    if layer.inputs == "attention":
+        query, value = (x[0], x[1]) if isinstance(x, list) else (x, x)
+        if isinstance(layer, MultiHeadAttention):
+            return klayer(query, value)
+        return klayer([query, value])
+    return klayer(x)
 
 
 def build_model(
@@ -153,12 +215,14 @@ def build_model(
         # rnncount checks every option it passes on; what Keras still refuses becomes one line.
         with _keras_refusal(f"{lc.name} ({lc.type})"):
             layers.append(keras_layer(lc.layer, lc.name, zeros))
+    functional = any(isinstance(lc.output_shape, list) or lc.layer.inputs != "one" for lc in result.layers)
     with _keras_refusal(f"the model {name!r}"):
-        if isinstance(result.output_shape, list):
-            # Several output tensors (return_state, merge_mode=None) need the functional API.
+        if functional:
+            # Several output tensors (return_state, merge_mode=None), merge and attention layers
+            # need the functional API.
             x = inp
-            for layer in layers:
-                x = layer(x)
+            for klayer, lc in zip(layers, result.layers, strict=True):
+                x = _call(klayer, lc.layer, x)
             return k.Model(inp, x, name=name)
         return k.Sequential([inp, *layers], name=name)
 
@@ -209,43 +273,165 @@ def summary_text(model: Any, line_length: int = SUMMARY_WIDTH) -> str:
 
 
 def from_keras(layer: Any) -> Layer | None:
-    """The rnncount layer matching a Keras layer, or ``None`` for a layer we have no formula for."""
+    """The rnncount layer matching a Keras layer, or ``None`` for a layer we have no formula for.
+
+    Only Keras's own classes are matched (a subclass may add weights of its own). A frozen
+    layer (``trainable=False``) comes back with ``extra={"trainable": False}``.
+    """
+    try:
+        return _from_keras(layer)
+    except (SpecError, AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _flags(layer: Any, *, backwards: bool = False) -> dict[str, Any]:
+    extra: dict[str, Any] = {} if layer.trainable else {"trainable": False}
+    if backwards and getattr(layer, "go_backwards", False):
+        extra["go_backwards"] = True  # tells a Bidirectional's backward layer from its forward one
+    return extra
+
+
+def _cell(cell: Any) -> Layer | None:
     L = keras().layers
+    kind = type(cell).__name__
+    if kind == "StackedRNNCells" and type(cell) is L.StackedRNNCells:
+        cells = [_cell(c) for c in cell.cells]
+        return None if None in cells else StackedRNNCells(cells)
+    if kind in ("SimpleRNNCell", "LSTMCell", "GRUCell") and type(cell) is getattr(L, kind):
+        options = {"reset_after": cell.reset_after} if kind == "GRUCell" else {}
+        return LAYER_TYPES[kind](cell.units, use_bias=cell.use_bias, **options)
+    return None
+
+
+def _channels_last(config: dict[str, Any]) -> bool:
+    return config.get("data_format") in (None, "channels_last")
+
+
+def _from_keras(layer: Any) -> Layer | None:
+    L = keras().layers
+    kind = type(layer).__name__
+    if getattr(L, kind, None) is not type(layer):
+        return None
     name = getattr(layer, "name", None)
-    cls = type(layer).__name__
-    if type(layer) is L.Dense:
-        return Dense(layer.units, use_bias=layer.use_bias, name=name)
-    if type(layer) is L.Embedding:
-        return Embedding(layer.input_dim, layer.output_dim, name=name)
-    if type(layer) is L.Flatten:
-        return Flatten(name=name)
-    if type(layer) is L.Dropout:
-        return Dropout(float(layer.rate), name=name)
-    if type(layer) is L.RepeatVector:
-        return RepeatVector(layer.n, name=name)
-    if cls in ("SimpleRNN", "LSTM", "GRU") and type(layer) is getattr(L, cls):
+    extra = _flags(layer)
+    if kind == "Dense":
+        return Dense(layer.units, use_bias=layer.use_bias, name=name, extra=extra)
+    if kind == "Embedding":
+        return Embedding(layer.input_dim, layer.output_dim, name=name, extra=extra)
+    if kind in ("SimpleRNN", "LSTM", "GRU"):
         kwargs: dict[str, Any] = {
             "use_bias": layer.cell.use_bias,
             "return_sequences": layer.return_sequences,
             "return_state": layer.return_state,
         }
-        if cls == "GRU":
+        if kind == "GRU":
             kwargs["reset_after"] = layer.cell.reset_after
-        return {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}[cls](layer.units, name=name, **kwargs)
-    if type(layer) is L.Bidirectional:
-        inner = from_keras(layer.forward_layer)
-        if isinstance(inner, (SimpleRNN, LSTM, GRU)) and not inner.return_state:
-            return Bidirectional(inner, merge_mode=layer.merge_mode, name=name)
+        return LAYER_TYPES[kind](layer.units, name=name, extra=_flags(layer, backwards=True), **kwargs)
+    if kind == "RNN":
+        cell = _cell(layer.cell)
+        if cell is None:
+            return None
+        return RNN(cell, layer.return_sequences, layer.return_state, name=name, extra=_flags(layer, backwards=True))
+    if kind == "Bidirectional":
+        fwd, bwd = _from_keras(layer.forward_layer), _from_keras(layer.backward_layer)
+        if fwd is None or bwd is None:
+            return None
+        fwd, bwd = dataclasses.replace(fwd, name=None), dataclasses.replace(bwd, name=None)
+        fwd.extra, bwd.extra = {}, {"go_backwards": True}
+        # Keras makes the backward layer a copy unless one was given; one that differs is counted on its own.
+        own = bwd != fwd
+        return Bidirectional(fwd, layer.merge_mode, backward_layer=bwd if own else None, name=name, extra=extra)
+    if kind == "TimeDistributed":
+        inner = _from_keras(layer.layer)
+        return None if inner is None else TimeDistributed(dataclasses.replace(inner, name=None), name=name, extra=extra)
+    if kind == "Lambda":
+        return Lambda(name=name, extra=extra)
+    cls = LAYER_TYPES.get(kind)
+    if cls is None or cls in (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells):
         return None
-    if type(layer) is L.TimeDistributed:
-        inner = from_keras(layer.layer)
-        return TimeDistributed(inner, name=name) if isinstance(inner, Dense) else None
-    return None
+    config = layer.get_config()
+    if not _channels_last(config) or config.get("renorm") or config.get("use_gate"):
+        return None  # options that move axes or add weights the formula does not know
+    # MultiHeadAttention's attention_axes only changes which axes attend, never a weight or the output shape.
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in ("name", "extra") or f.name not in config:
+            continue
+        value = config[f.name]
+        if isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    if isinstance(kwargs.get("axis"), tuple) and len(kwargs["axis"]) == 1:
+        kwargs["axis"] = kwargs["axis"][0]  # LayerNormalization keeps its axis as a list once built
+    if "pool_size" in kwargs and kwargs.get("strides") in (kwargs["pool_size"], None):
+        kwargs["strides"] = None  # Keras fills in the default stride, the pool size
+    if kind == "Activation" and not isinstance(kwargs.get("activation"), str):
+        kwargs["activation"] = "custom"
+    return cls(**kwargs, name=name, extra=extra)
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _tensor_shapes(value: Any) -> list[tuple]:
+    tree = keras().tree
+    return [tuple(t.shape) for t in tree.flatten(value) if hasattr(t, "shape")]
+
+
+def _input_shapes(layer: Any, ours: Layer) -> list[tuple] | None:
+    """The shapes a layer was built on: from its build config, else from its input tensors.
+
+    The build config is there for every built layer however it was called (with a mask,
+    initial_state, constants, inside a subclassed model); the input tensors also list
+    masks and states, so only the first one counts for a layer of one input.
+    """
+    shapes: list[tuple] | None = None
+    try:
+        config = layer.get_build_config() or {}
+    except Exception:
+        config = {}
+    if "input_shape" in config:
+        value = config["input_shape"]
+        if _is_shape(value):
+            shapes = [tuple(value)]
+        elif isinstance(value, (list, tuple)) and all(_is_shape(v) for v in value):
+            shapes = [tuple(v) for v in value]
+    elif isinstance(config.get("shapes_dict"), dict):
+        found = config["shapes_dict"]
+        keys = ["query_shape", "value_shape", "key_shape"] if ours.inputs == "attention" else list(found)
+        shapes = [tuple(found[k]) for k in keys if _is_shape(found.get(k))]
+    if not shapes:
+        try:
+            shapes = _tensor_shapes(layer.input)
+        except (AttributeError, ValueError):
+            return None
+    if not shapes:
+        return None
+    if ours.inputs == "one":
+        shapes = shapes[:1]
+    elif ours.inputs == "attention":
+        shapes = shapes[:3]
+    return [(None, *s[1:]) for s in shapes]
+
+
+def _keras_output_shape(layer: Any) -> Any:
+    try:
+        shapes = _tensor_shapes(layer.output)
+    except (AttributeError, ValueError):
+        return None
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _size(weights: Any) -> int:
+    return sum(math.prod(tuple(w.shape)) for w in weights)
 
 
 @dataclass(frozen=True)
 class ExplainRow:
-    """One layer of an explained Keras model."""
+    """One row of an explained Keras model: a layer, a nested model's heading, or its sub-total."""
 
     name: str
     type: str
@@ -253,6 +439,13 @@ class ExplainRow:
     our_params: int | None
     formula: str
     output_shape: str
+    keras_trainable: int = 0
+    keras_non_trainable: int = 0
+    our_trainable: int | None = None
+    our_non_trainable: int | None = None
+    depth: int = 0
+    row: str = "layer"  # "layer", "model" (a nested model's heading) or "subtotal"
+    note: str = ""
 
     @property
     def known(self) -> bool:
@@ -260,7 +453,16 @@ class ExplainRow:
 
     @property
     def match(self) -> bool:
-        return self.our_params == self.keras_params
+        if self.row == "model":
+            return True
+        return self.our_params == self.keras_params and (
+            self.our_trainable is None or self.our_trainable == self.keras_trainable
+        )
+
+    @property
+    def counted(self) -> int:
+        """Our count where we have one, else Keras's."""
+        return self.our_params if self.our_params is not None else self.keras_params
 
 
 @dataclass(frozen=True)
@@ -269,68 +471,146 @@ class Explanation:
 
     model_name: str
     rows: tuple[ExplainRow, ...]
+    keras_total: int = 0
+    keras_trainable: int = 0
+    keras_non_trainable: int = 0
 
     @property
-    def keras_total(self) -> int:
-        return sum(r.keras_params for r in self.rows)
+    def layers(self) -> list[ExplainRow]:
+        """The rows of layers (not nested models' headings and sub-totals)."""
+        return [r for r in self.rows if r.row == "layer"]
+
+    @property
+    def our_total(self) -> int:
+        """Our count of the whole model, with Keras's count for the layers we have no formula for."""
+        return sum(r.counted for r in self.rows if r.depth == 0 and r.row != "model")
+
+    @property
+    def our_trainable(self) -> int:
+        return sum(r.our_trainable if r.our_trainable is not None else r.keras_trainable for r in self.layers)
 
     @property
     def all_match(self) -> bool:
-        """True when every layer we have a formula for agrees with Keras."""
-        return all(r.match for r in self.rows if r.known)
+        """True when every layer we have a formula for agrees with Keras (counts and trainable split)."""
+        return all(r.match for r in self.rows if r.known) and self.our_total == self.keras_total
 
     @property
     def unknown(self) -> list[str]:
-        return [r.name for r in self.rows if not r.known]
+        return [r.name for r in self.layers if not r.known]
+
+    @property
+    def mismatches(self) -> list[str]:
+        return [r.name for r in self.layers if r.known and not r.match]
+
+    @property
+    def verdict(self) -> str:
+        """``N of M layers counted by formula, all agree with Keras; K without a formula (...)``."""
+        layers = self.layers
+        m = len(layers)
+        n = sum(r.known for r in layers)
+        k = m - n
+        if m == 0:
+            return "The model has no layers to count."
+        without = f"{k} without a formula (their counts are Keras's)"
+        if n == 0:
+            return f"0 of {m} layers counted by formula; {without}."
+        bad = self.mismatches
+        if bad:
+            text = f"{n} of {m} layers counted by formula; {len(bad)} DISAGREE with Keras: {', '.join(bad)}"
+        elif not self.all_match:
+            text = f"{n} of {m} layers counted by formula; the model's total DISAGREES with Keras"
+        else:
+            text = f"{n} of {m} layers counted by formula, all agree with Keras"
+        return f"{text}; {without}." if k else f"{text}."
+
+    def _status(self, r: ExplainRow) -> str:
+        if r.row == "model":
+            return ""
+        if not r.known:
+            return "(Keras's count)"
+        return "ok" if r.match else "MISMATCH"
 
     def table(self) -> str:
-        head = ("Layer (type)", "Output shape", "Formula", "Ours", "Keras", "")
-        rows = [
-            (
-                f"{r.name} ({r.type})",
-                r.output_shape,
-                r.formula,
-                group_digits(r.our_params) if r.known else "-",
-                group_digits(r.keras_params),
-                ("ok" if r.match else "MISMATCH") if r.known else "(Keras's count)",
-            )
-            for r in self.rows
-        ]
-        out = [f"Model: {self.model_name}", *grid(head, rows, right=(3, 4))]
-        out.append(f"Total params (Keras): {group_digits(self.keras_total)}")
-        if self.unknown:
-            out.append(f"No formula yet for: {', '.join(self.unknown)} (their counts are Keras's)")
-        out.append("Every formula agrees with Keras." if self.all_match else "Some layers DISAGREE with Keras.")
+        split = self.keras_non_trainable > 0 or any(r.keras_non_trainable for r in self.rows)
+        head = ["Layer (type)", "Output shape", "Formula", "Ours", "Keras"]
+        if split:
+            head.append("Non-trainable")
+        head.append("")
+        rows = []
+        for r in self.rows:
+            indent = "  " * r.depth
+            label = f"{indent}{r.name} ({r.type})" if r.row != "subtotal" else f"{indent}sub-total of {r.name}"
+            ours = "" if r.row == "model" else group_digits(r.our_params) if r.known else "-"
+            keras_count = "" if r.row == "model" else group_digits(r.keras_params)
+            row = [label, r.output_shape, r.formula, ours, keras_count]
+            if split:
+                row.append("" if r.row == "model" else group_digits(r.keras_non_trainable))
+            row.append(self._status(r))
+            rows.append(tuple(row))
+        out = [f"Model: {self.model_name}", *grid(tuple(head), rows, right=(3, 4, 5) if split else (3, 4))]
+        out.append(f"Total params: {group_digits(self.our_total)} (Keras: {group_digits(self.keras_total)})")
+        out.append(
+            f"Trainable params: {group_digits(self.our_trainable)} (Keras: {group_digits(self.keras_trainable)})"
+        )
+        out.append(
+            f"Non-trainable params: {group_digits(self.our_total - self.our_trainable)} "
+            f"(Keras: {group_digits(self.keras_non_trainable)})"
+        )
+        for r in self.layers:
+            if r.note and r.type == "Lambda":
+                out.append(f"{r.name}: {r.note}")
+        out.append(self.verdict)
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.table()
 
     def _repr_html_(self) -> str:
-        body = "".join(
-            "<tr>"
-            f"<td><code>{html.escape(r.name)}</code> ({html.escape(r.type)})</td>"
-            f"<td><code>{html.escape(r.output_shape)}</code></td>"
-            f"<td><code>{html.escape(r.formula)}</code></td>"
-            f"<td style='text-align:right'>{group_digits(r.our_params) if r.known else '&ndash;'}</td>"
-            f"<td style='text-align:right'>{group_digits(r.keras_params)}</td>"
-            f"<td>{('&#10003;' if r.match else '&#10007; mismatch') if r.known else '(Keras&rsquo;s count)'}</td>"
-            "</tr>"
-            for r in self.rows
-        )
+        def cell(r: ExplainRow) -> str:
+            status = self._status(r)
+            mark = {"ok": "&#10003;", "MISMATCH": "&#10007; mismatch", "": ""}.get(status, "(Keras&rsquo;s count)")
+            pad = f"padding-left:{1.2 * r.depth:.1f}em"
+            label = (
+                f"sub-total of {html.escape(r.name)}"
+                if r.row == "subtotal"
+                else (f"<code>{html.escape(r.name)}</code> ({html.escape(r.type)})")
+            )
+            ours = "" if r.row == "model" else group_digits(r.our_params) if r.known else "&ndash;"
+            keras_count = "" if r.row == "model" else group_digits(r.keras_params)
+            return (
+                f"<tr title='{html.escape(r.note)}'><td style='{pad}'>{label}</td>"
+                f"<td><code>{html.escape(r.output_shape)}</code></td>"
+                f"<td><code>{html.escape(r.formula)}</code></td>"
+                f"<td style='text-align:right'>{ours}</td>"
+                f"<td style='text-align:right'>{keras_count}</td><td>{mark}</td></tr>"
+            )
+
+        body = "".join(cell(r) for r in self.rows)
         return (
             f"<table class='rnncount-explain'><caption>{html.escape(self.model_name)}</caption>"
             "<tr><th>Layer (type)</th><th>Output shape</th><th>Formula</th><th>Ours</th><th>Keras</th><th></th></tr>"
-            f"{body}<tr><th colspan='4' style='text-align:left'>Total (Keras)</th>"
+            f"{body}<tr><th colspan='3' style='text-align:left'>Total (trainable {group_digits(self.keras_trainable)},"
+            f" non-trainable {group_digits(self.keras_non_trainable)})</th>"
+            f"<th style='text-align:right'>{group_digits(self.our_total)}</th>"
             f"<th style='text-align:right'>{group_digits(self.keras_total)}</th><th></th></tr></table>"
+            f"<p>{html.escape(self.verdict)}</p>"
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """What ``rnncount explain --json`` prints."""
         return {
             "model": self.model_name,
             "total": self.keras_total,
+            "trainable": self.keras_trainable,
+            "non_trainable": self.keras_non_trainable,
+            "our_total": self.our_total,
             "all_match": self.all_match,
-            "layers": [r.__dict__ for r in self.rows],
+            "counted": sum(r.known for r in self.layers),
+            "layers_total": len(self.layers),
+            "without_formula": self.unknown,
+            "mismatches": self.mismatches,
+            "verdict": self.verdict,
+            "layers": [{**r.__dict__, "known": r.known, "match": r.match} for r in self.rows],
         }
 
 
@@ -340,46 +620,300 @@ def _shape_of(tensor: Any) -> Any:
     return tuple(tensor.shape)
 
 
-def explain(model: Any) -> Explanation:
-    """Explain any built Keras model (Sequential or functional), layer by layer.
+def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
+    """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
+    from .engine import LayerCount
+    from .formula import formula_for
 
-    Layers rnncount knows are counted from their formula and compared with Keras;
-    any other layer is listed with Keras's count and "no formula yet".
+    shapes = _input_shapes(layer, ours)
+    if shapes is None:
+        return None, ""
+    try:
+        built = ours.build_many(shapes) if len(shapes) > 1 or ours.inputs == "list" else ours.build(shapes[0])
+    except SpecError as err:
+        return None, f"cannot count: {err}"
+    return LayerCount(layer.name, ours, built, formula_for(built)), ""
+
+
+def count_keras_layer(layer: Any) -> Any:
+    """The :class:`~rnncount.engine.LayerCount` of one built Keras layer, or ``None`` without a formula.
+
+    The layer's input shapes come from its build config (or its input tensors), so it
+    works however the layer was called and in any kind of model.
     """
-    if not getattr(model, "built", True) or (not model.weights and any(not lay.built for lay in model.layers)):
+    ours = from_keras(layer)
+    return None if ours is None else _count_layer(layer, ours)[0]
+
+
+def _layer_row(layer: Any, depth: int) -> ExplainRow:
+    kind = type(layer).__name__
+    keras_trainable, keras_non = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
+    keras_params = keras_trainable + keras_non
+    keras_shape = _keras_output_shape(layer)
+    ours = from_keras(layer)
+    if ours is None:
+        return ExplainRow(
+            layer.name, kind, keras_params, None, f"no formula for {kind} (count from Keras)",
+            format_shape(keras_shape) if keras_shape is not None else "?",
+            keras_trainable, keras_non, depth=depth,
+            note=f"rnncount has no formula for {kind}; its count is Keras's",
+        )  # fmt: skip
+    counted, problem = _count_layer(layer, ours)
+    if counted is None:
+        if ours.kind in NO_WEIGHTS:  # no weights whatever the shape
+            shown = format_shape(keras_shape) if keras_shape is not None else "?"
+            note = LAMBDA_NOTE if ours.kind == "Lambda" else ""
+            return ExplainRow(
+                layer.name, ours.type_name, keras_params, 0, "0 (no weights)", shown, keras_trainable, keras_non,
+                0, 0, depth, note=note,
+            )  # fmt: skip
+        return ExplainRow(
+            layer.name, ours.type_name, keras_params, None, problem or "no formula: its input shape is unknown",
+            format_shape(keras_shape) if keras_shape is not None else "?", keras_trainable, keras_non, depth=depth,
+        )  # fmt: skip
+    shape = keras_shape if keras_shape is not None else counted.output_shape
+    return ExplainRow(
+        layer.name, ours.type_name, keras_params, counted.params, counted.formula.text, format_shape(shape),
+        keras_trainable, keras_non, counted.trainable_params, counted.non_trainable_params, depth, note=counted.note,
+    )  # fmt: skip
+
+
+def _rows_above(n: int) -> str:
+    return f"the {n} row above" if n == 1 else f"the {n} rows above"
+
+
+def _rows(layers: Sequence[Any], depth: int) -> list[ExplainRow]:
+    model_class = keras().Model
+    rows: list[ExplainRow] = []
+    for layer in layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if not isinstance(layer, model_class):
+            rows.append(_layer_row(layer, depth))
+            continue
+        # A model inside the model: its own layers, indented, then its sub-total.
+        keras_trainable, keras_non = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
+        shape = _keras_output_shape(layer)
+        shown = format_shape(shape) if shape is not None else ""
+        inner = _rows(layer.layers, depth + 1)
+        direct = [r for r in inner if r.depth == depth + 1 and r.row != "model"]
+        rows.append(ExplainRow(layer.name, type(layer).__name__, 0, None, "a model inside the model:", shown,
+                               depth=depth, row="model"))  # fmt: skip
+        rows += inner
+        trainable = sum(r.our_trainable if r.our_trainable is not None else r.keras_trainable for r in direct)
+        rows.append(
+            ExplainRow(
+                layer.name, "sub-total", keras_trainable + keras_non, sum(r.counted for r in direct),
+                _rows_above(len(direct)), "", keras_trainable, keras_non, trainable,
+                sum(r.counted for r in direct) - trainable, depth, row="subtotal",
+            )
+        )  # fmt: skip
+    return rows
+
+
+def explain(model: Any) -> Explanation:
+    """Explain any built Keras model (Sequential, functional, subclassed, nested), layer by layer.
+
+    Layers rnncount knows are counted from their formula, however they are called (with a
+    mask, ``initial_state`` or constants), and compared with Keras, counts and trainable split;
+    a nested model's layers follow it, indented, with a sub-total. Any other layer is listed
+    with Keras's count and "no formula for ...". ``str()`` of the result is the table,
+    ``.verdict`` the one-line summary, ``.to_dict()`` the data.
+    """
+    k = keras()
+    if not isinstance(model, k.Model):
+        what = "None" if model is None else f"a {type(model).__name__}"
+        hint = (
+            "; to explain a saved file, load it with keras.saving.load_model(path) or run: rnncount explain FILE"
+            if isinstance(model, (str, os.PathLike))
+            else ""
+        )
+        if isinstance(model, k.layers.Layer):
+            hint = "; put the layer in a model first, e.g. keras.Sequential([keras.Input(shape=...), layer])"
+        raise RnncountTypeError(
+            f"explain() takes a Keras model (keras.Sequential, keras.Model or one loaded with "
+            f"keras.saving.load_model), got {what}{hint}"
+        )
+    if not model.built or (not model.weights and any(not lay.built for lay in model.layers)):
         raise SpecError(
             "this model is not built yet: weights exist only once a model knows its input shape "
             "(Keras shows '0 (unbuilt)'); start it with keras.Input(shape=...)"
         )
-    rows = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        keras_params = int(layer.count_params())
-        try:
-            out_shape = _shape_of(layer.output)
-            in_shape = _shape_of(layer.input)
-        except (AttributeError, ValueError):
-            out_shape = in_shape = None
-        ours = from_keras(layer)
-        our_params = None
-        formula = "no formula yet"
-        if ours is not None and in_shape is not None and not isinstance(in_shape, list):
-            try:
-                counted = count([ours], in_shape[1:]).layers[0]
-            except SpecError as err:
-                formula = f"cannot count: {err}"
-            else:
-                our_params = counted.params
-                formula = counted.formula.text
-        rows.append(
-            ExplainRow(
-                name=layer.name,
-                type=ours.type_name if ours is not None else type(layer).__name__,
-                keras_params=keras_params,
-                our_params=our_params,
-                formula=formula,
-                output_shape=format_shape(out_shape) if out_shape is not None else "?",
-            )
+    rows = _rows(model.layers, 0)
+    trainable, non = _size(model.trainable_weights), _size(model.non_trainable_weights)
+    return Explanation(getattr(model, "name", "model"), tuple(rows), trainable + non, trainable, non)
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _classes(config: Any) -> list[tuple[str, str]]:
+    """Every (class_name, layer name) in a saved model's config, however deeply nested."""
+    found: list[tuple[str, str]] = []
+    if isinstance(config, dict):
+        if isinstance(config.get("class_name"), str):
+            inner = config.get("config")
+            name = inner.get("name", "") if isinstance(inner, dict) else ""
+            found.append((config["class_name"], name if isinstance(name, str) else ""))
+        for value in config.values():
+            found += _classes(value)
+    elif isinstance(config, list):
+        for value in config:
+            found += _classes(value)
+    return found
+
+
+def _lambda_refusal(head: str, config: Any) -> None:
+    lambdas = [name for cls, name in _classes(config) if cls == "Lambda"]
+    if lambdas:
+        raise ModelFileError(
+            f"{head}: it holds a Lambda layer ({lambdas[0]!r}), whose Python code rnncount never runs (Keras's "
+            "safe_mode stays on); if you trust the file, load it yourself with "
+            "keras.saving.load_model(path, safe_mode=False) and pass the model to rnncount.explain"
         )
-    return Explanation(getattr(model, "name", "model"), tuple(rows))
+
+
+def _what_it_is(data: bytes) -> str:
+    text = data[:200].lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "it is a web page (HTML), not a model: the download saved a page instead of the file"
+    if data.startswith(_HDF5_SIGNATURE):
+        return "it is an HDF5 file, not a zip archive; if it is a Keras 2 model, name it .h5"
+    if data.startswith(b"PK"):
+        return "the zip archive is incomplete (cut short?); download it again"
+    if text.startswith((b"{", b"[")):
+        return "it is a text (JSON) file, not a zip archive: a .keras file is a zip of config.json and the weights"
+    return "it is not a zip archive (a .keras file is one): the file is damaged or not a Keras model"
+
+
+def _check_keras_zip(path: str, head: str) -> None:
+    with open(path, "rb") as fh:
+        start = fh.read(512)
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{head}: {_what_it_is(start)}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "config.json" not in names:
+                held = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") if names else "nothing"
+                raise ModelFileError(
+                    f"{head}: the zip archive has no config.json, so it is not a Keras model (it holds {held})"
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise ModelFileError(f"{head}: the archive is corrupt (bad CRC in {bad}); download it again")
+            raw = archive.read("config.json")
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as err:
+        raise ModelFileError(f"{head}: the archive is corrupt ({_first_line(err)}); download it again") from None
+    except Exception as err:
+        raise ModelFileError(f"{head}: the archive is corrupt ({_first_line(err)}); download it again") from None
+    try:
+        config = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"{head}: its config.json is not valid JSON ({_first_line(err)})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ModelFileError(f"{head}: its config.json does not describe a model (it has no class_name)")
+    _lambda_refusal(head, config)
+
+
+def _check_h5(path: str, head: str) -> None:
+    with open(path, "rb") as fh:
+        start = fh.read(512)
+    if not start.startswith(_HDF5_SIGNATURE):
+        if zipfile.is_zipfile(path):
+            raise ModelFileError(f"{head}: it is a zip archive (a Keras 3 model?), not HDF5; name it .keras")
+        raise ModelFileError(
+            f"{head}: it is not an HDF5 file (an .h5 model starts with the HDF5 signature); "
+            "the file is damaged or not a Keras model"
+        )
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get("model_config")
+    except ImportError:  # pragma: no cover - h5py comes with Keras
+        return
+    except Exception as err:
+        raise ModelFileError(f"{head}: the HDF5 file is damaged ({_first_line(err)}); download it again") from None
+    if raw is None:
+        raise ModelFileError(f"{head}: the HDF5 file holds no model_config (only weights?), so it is not a model")
+    try:
+        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"{head}: its model_config is not valid JSON ({_first_line(err)})") from None
+    _lambda_refusal(head, config)
+
+
+def _first_line(err: BaseException) -> str:
+    text = " ".join(str(err).split("\n")[0].split()) or type(err).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _load_failure(head: str, err: BaseException) -> ModelFileError:
+    import re
+
+    text = str(err)
+    unknown = re.search(r"[Cc]ould not (?:locate|deserialize)(?: class)? '(?:[\w.]+\.)?([^'.]+)'", text) or re.search(
+        r"Unknown (?:layer|object|class)[^'\"]*['\"]([^'\"]+)['\"]", text
+    )
+    if unknown:
+        return ModelFileError(
+            f"{head}: it uses a class Keras does not know, {unknown.group(1)!r} (a custom layer or model); load it "
+            "in Python with keras.saving.load_model(path, custom_objects=...) and pass the model to rnncount.explain"
+        )
+    if "safe_mode" in text or "Lambda" in text:
+        return ModelFileError(
+            f"{head}: it holds code (a Lambda layer) that rnncount never runs (Keras's safe_mode stays on)"
+        )
+    return ModelFileError(f"{head}: its config is not one Keras can build ({_first_line(err)})")
+
+
+def load_model_file(path: str | os.PathLike) -> Any:
+    """Load a saved Keras model (``.keras``, or a legacy ``.h5``) for :func:`explain`, safely.
+
+    Never runs code from the file (``safe_mode`` stays on, and a Lambda layer is named
+    before Keras sees it). A file that is not a loadable model raises
+    :class:`~rnncount.errors.ModelFileError` with one line: what the file is and what is wrong.
+    """
+    import warnings
+    from pathlib import Path
+
+    shown = os.fspath(path)
+    head = f"cannot read {shown!r} as a Keras model"
+    p = Path(shown)
+    if not p.exists():
+        raise ModelFileError(f"{head}: there is no such file")
+    if p.is_dir():
+        if (p / "saved_model.pb").exists():
+            raise ModelFileError(
+                f"{head}: it is a TensorFlow SavedModel folder, which Keras 3 does not load; "
+                "save the model as a .keras file (model.save('model.keras'))"
+            )
+        raise ModelFileError(f"{head}: it is a directory, not a file")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb"):
+            pass
+    except OSError as err:
+        raise ModelFileError(f"{head}: the file cannot be opened ({err.strerror or _first_line(err)})") from None
+    if size == 0:
+        raise ModelFileError(f"{head}: the file is empty (0 bytes)")
+    suffix = p.suffix.lower()
+    if suffix == ".keras":
+        _check_keras_zip(shown, head)
+    elif suffix in (".h5", ".hdf5"):
+        _check_h5(shown, head)
+    else:
+        raise ModelFileError(
+            f"{head}: rnncount explains Keras model files ending in .keras (or legacy .h5), "
+            f"and this one ends in {suffix or 'nothing'!r}"
+        )
+    k = keras()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return k.saving.load_model(shown, compile=False, safe_mode=True)
+    except Exception as err:
+        raise _load_failure(head, err) from None

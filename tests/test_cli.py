@@ -37,11 +37,13 @@ def test_count_json_is_the_api_dict(capsys):
     data = json.loads(out)
     assert code == 0
     assert data == rnncount.count(spec, (None,)).to_dict()
-    assert set(data) == {"total", "layers"}
+    assert set(data) == {"total", "trainable", "non_trainable", "layers"}
     layer = data["layers"][1]
-    assert set(layer) == {"name", "type", "params", "output_shape", "formula", "blocks"}
+    assert set(layer) == {
+        "name", "type", "params", "trainable_params", "non_trainable_params", "output_shape", "formula", "blocks"
+    }  # fmt: skip
     assert layer["output_shape"] == [None, None, 8]
-    assert set(layer["blocks"][0]) == {"name", "gate", "role", "shape", "params"}
+    assert set(layer["blocks"][0]) == {"name", "gate", "role", "shape", "params", "trainable"}
     assert sum(b["params"] for b in layer["blocks"]) == layer["params"]
     assert data["total"] == sum(row["params"] for row in data["layers"])
 
@@ -64,7 +66,7 @@ def test_count_keras_shows_keras_beside_ours(capsys):
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["count", "Conv2D(3)", "--input", "30,5"], "unknown layer 'Conv2D'"),
+        (["count", "Conv3D(3)", "--input", "30,5"], "unknown layer 'Conv3D'"),
         (["count", "LSTM(0)", "--input", "30,5"], "units must be a positive whole number"),
         (["count", "LSTM(2.5)", "--input", "30,5"], "units must be a positive whole number"),
         (["count", "LSTM(3", "--input", "30,5"], "never closed"),
@@ -106,17 +108,19 @@ def test_explain_a_saved_model(capsys, tmp_path):
     inp = keras.Input(shape=(10, 3), name="x")
     x = keras.layers.LSTM(4, return_sequences=True, name="lstm")(inp)
     x = keras.layers.Conv1D(2, 3, name="conv")(x)
+    x = keras.layers.Conv1DTranspose(2, 3, name="deconv")(x)
     out = keras.layers.Dense(1, name="head")(keras.layers.Flatten(name="flat")(x))
     path = tmp_path / "m.keras"
     keras.Model(inp, out, name="mine").save(path)
     code, text, _ = run(capsys, "explain", str(path))
     assert code == 0
-    assert "no formula yet" in text and "Every formula agrees with Keras." in text
+    assert "no formula for Conv1DTranspose (count from Keras)" in text
+    assert "4 of 5 layers counted by formula, all agree with Keras; 1 without a formula" in text
     code, text, _ = run(capsys, "explain", str(path), "--json")
     data = json.loads(text)
     assert data["all_match"] and data["total"] == keras.saving.load_model(path).count_params()
     code, _, err = run(capsys, "explain", str(tmp_path / "missing.keras"))
-    assert code == 2 and "cannot load" in err
+    assert code == 2 and err.count("\n") == 1 and "there is no such file" in err
 
 
 def test_every_command_in_the_readme_runs(capsys, tmp_path, monkeypatch):

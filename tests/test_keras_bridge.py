@@ -60,18 +60,19 @@ def test_explain_sequential_and_functional_models():
     assert [r.name for r in exp.rows] == ["g", "b", "d"]
     assert all(r.known and r.match for r in exp.rows)
     assert exp.keras_total == seq.count_params()
-    assert "Every formula agrees with Keras." in exp.table()
+    assert "3 of 3 layers counted by formula, all agree with Keras." in exp.table()
 
     inp = k.Input(shape=(12,), dtype="int32", name="tokens")
     x = k.layers.Embedding(100, 8, name="emb")(inp)
-    x = k.layers.Conv1D(4, 3, name="conv")(x)
+    x = k.layers.Conv1DTranspose(4, 3, name="conv")(x)
     x = k.layers.LSTM(5, name="lstm")(x)
     out = k.layers.Dense(1, name="out")(x)
     func = k.Model(inp, out, name="func")
     exp = rnncount.explain(func)
     assert exp.unknown == ["conv"]
     conv = next(r for r in exp.rows if r.name == "conv")
-    assert conv.formula == "no formula yet" and conv.keras_params == func.get_layer("conv").count_params()
+    assert conv.formula == "no formula for Conv1DTranspose (count from Keras)"
+    assert conv.keras_params == func.get_layer("conv").count_params()
     assert exp.all_match and exp.keras_total == func.count_params()
     assert "<table" in exp._repr_html_()
     assert exp.to_dict()["all_match"] is True
@@ -92,13 +93,39 @@ def test_from_keras_round_trip():
         "GRU(3, reset_after=False)",
         "Bidirectional(GRU(2), merge_mode='ave')",
         "TimeDistributed(Dense(3))",
+        "Bidirectional(LSTM(4, return_state=True), merge_mode=None)",
+        "Bidirectional(LSTM(4), backward_layer=GRU(4, go_backwards=True, reset_after=False))",
+        "RNN(StackedRNNCells([LSTMCell(3), GRUCell(2, reset_after=False)]), return_sequences=True)",
+        "Conv1D(4, 2, padding='causal', dilation_rate=2, use_bias=False)",
+        "MaxPooling1D(pool_size=2, padding='same')",
+        "GlobalAveragePooling1D(keepdims=True)",
+        "BatchNormalization(center=False)",
+        "LayerNormalization(scale=False)",
+        "MultiHeadAttention(2, 3, value_dim=4, use_bias=False, output_shape=5)",
+        "Attention(use_scale=True, score_mode='concat')",
+        "AdditiveAttention(use_scale=False)",
+        "Reshape((15,))",
+        "Permute((2, 1))",
+        "Masking(0.5)",
+        "SpatialDropout1D(0.3)",
+        "GaussianNoise(0.2)",
+        "Activation('tanh')",
+        "TimeDistributed(LayerNormalization())",
     ]
     for spec in specs:
         model = rnncount.build_model(spec, (5, 3))
-        assert _unnamed(from_keras(model.layers[0])) == rnncount.parse_spec(spec)[0], spec
+        first = next(layer for layer in model.layers if type(layer).__name__ != "InputLayer")
+        assert _unnamed(from_keras(first)) == rnncount.parse_spec(spec)[0], spec
 
 
 def _unnamed(layer):
-    inner = getattr(layer, "layer", None)
-    changes = {"name": None} if inner is None else {"name": None, "layer": _unnamed(inner)}
+    changes = {"name": None}
+    for attr in ("layer", "backward_layer", "cell"):
+        inner = getattr(layer, attr, None)
+        if isinstance(inner, rnncount.Layer):
+            changes[attr] = _unnamed(inner)
+    for attr in ("kernel_size", "strides", "dilation_rate", "pool_size", "output_shape"):
+        value = getattr(layer, attr, None)
+        if isinstance(value, tuple) and len(value) == 1:
+            changes[attr] = value[0]  # Keras keeps (3,) for 3
     return dataclasses.replace(layer, **changes)

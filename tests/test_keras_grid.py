@@ -7,17 +7,18 @@ equal what Keras builds, and the formula's numbers must evaluate to the count.
 from __future__ import annotations
 
 import ast
+import math
 import operator
 import random
 
 import pytest
-from _stacks import invalid_case, random_case
+from _stacks import NEW_KINDS, has_new_layer, invalid_case, kinds_in, random_grid_case
 
 import rnncount
 from rnncount.keras_bridge import build_model, keras, keras_layer
 
 CASES_PER_CHUNK = 60
-CHUNKS = 20  # 1,200 random stacks in all
+CHUNKS = 20  # 1,200 random stacks in all, over 1,000 of them with the layers around recurrent ones
 
 pytestmark = pytest.mark.keras
 
@@ -44,9 +45,13 @@ def _keras_layers(model):
 
 
 def _shape(out):
-    if isinstance(out, (list, tuple)) and out and hasattr(out[0], "shape"):
-        return [tuple(t.shape) for t in out]
-    return tuple(out.shape)
+    # Nested for StackedRNNCells' states: (output, [h, c], h); flat in rnncount.
+    shapes = [tuple(t.shape) for t in keras().tree.flatten(out)]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _size(weights) -> int:
+    return sum(math.prod(tuple(w.shape)) for w in weights)
 
 
 def check_case(case) -> None:
@@ -58,6 +63,8 @@ def check_case(case) -> None:
     assert len(klayers) == len(result.layers), case
     for lc, kl in zip(result.layers, klayers, strict=True):
         assert lc.params == kl.count_params(), (case, lc.name)
+        assert lc.trainable_params == _size(kl.trainable_weights), (case, lc.name)
+        assert lc.non_trainable_params == _size(kl.non_trainable_weights), (case, lc.name)
         assert sum(b.params for b in lc.blocks) == lc.params, (case, lc.name)
         assert lc.output_shape == _shape(kl.output), (case, lc.name)
         assert [shape for _, shape in lc.weights] == [tuple(w.shape) for w in kl.weights], (case, lc.name)
@@ -70,19 +77,22 @@ def check_case(case) -> None:
 def test_random_stacks_match_keras(chunk):
     rng = random.Random(1000 + chunk)
     for _ in range(CASES_PER_CHUNK):
-        check_case(random_case(rng))
+        check_case(random_grid_case(rng))
     keras().backend.clear_session()
 
 
 def test_grid_covers_every_layer_type_and_option():
     seen: set[str] = set()
+    with_new_layers = 0
     for chunk in range(CHUNKS):
         rng = random.Random(1000 + chunk)
         for _ in range(CASES_PER_CHUNK):
-            case = random_case(rng)
+            case = random_grid_case(rng)
+            with_new_layers += has_new_layer(case)
             for layer in case.layers:
                 inner = getattr(layer, "layer", layer)
                 seen.add(layer.type_name)
+                seen |= kinds_in(layer)
                 if getattr(layer, "merge_mode", "-") != "-":
                     seen.add(f"merge_mode={layer.merge_mode}")
                 if getattr(inner, "use_bias", True) is False:
@@ -93,6 +103,19 @@ def test_grid_covers_every_layer_type_and_option():
                     seen.add("return_state")
                 if isinstance(inner, rnncount.GRU):
                     seen.add(f"GRU reset_after={inner.reset_after}")
+                if getattr(layer, "backward_layer", None) is not None:
+                    seen.add("backward_layer")
+                    if layer.return_state:
+                        seen.add("backward_layer with return_state")
+                if layer.extra.get("trainable") is False:
+                    seen.add("trainable=False")
+                if layer.extra.get("mask_zero"):
+                    seen.add("mask_zero=True")
+                if isinstance(layer, rnncount.TimeDistributed):
+                    seen.add(f"TimeDistributed({inner.kind})")
+                for option in ("padding", "score_mode"):
+                    if hasattr(layer, option):
+                        seen.add(f"{layer.kind} {option}={getattr(layer, option)}")
             if case.input_shape[0] is None:
                 seen.add("timesteps=None")
             seen.add(f"depth={len(case.layers)}")
@@ -103,8 +126,15 @@ def test_grid_covers_every_layer_type_and_option():
         "GRU reset_after=True", "GRU reset_after=False", "Dense use_bias=False", "LSTM use_bias=False",
         "GRU use_bias=False", "SimpleRNN use_bias=False", "return_sequences", "return_state", "timesteps=None",
         *(f"depth={d}" for d in range(1, 7)),
+        # The layers around recurrent ones, and the ways they are called.
+        *NEW_KINDS, "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "GlobalMaxPooling1D",
+        "backward_layer", "backward_layer with return_state", "trainable=False", "mask_zero=True",
+        "TimeDistributed(Conv2D)", "TimeDistributed(MaxPooling2D)", "TimeDistributed(LayerNormalization)",
+        "Conv1D padding=valid", "Conv1D padding=same", "Conv1D padding=causal", "Conv1D use_bias=False",
+        "MultiHeadAttention use_bias=False", "Attention score_mode=concat", "MaxPooling1D padding=same",
     }  # fmt: skip
     assert wanted <= seen, wanted - seen
+    assert with_new_layers >= 1000, with_new_layers
 
 
 def test_impossible_stacks_fail_in_keras_too():
