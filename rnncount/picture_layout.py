@@ -450,7 +450,7 @@ def total_line(b: Builder, result: CountResult, y: float, error: str | None) -> 
     if result.layers:
         label = "total of the layers above" if error else "total"
         if len(result.layers) > MAX_LAYERS:
-            text = f"{label}: {params_text(result.total)} in {len(result.layers)} layers"
+            text = f"{label}: {params_text(result.total)} in {group_digits(len(result.layers))} layers"
         else:
             text = f"{label}: {result.total_formula}"
         y = b.lines(MARGIN, y + TITLE, text, TITLE, bold=True) + 8
@@ -569,8 +569,8 @@ def _block(b: Builder, lc: LayerCount, kind: str, blk: Block, x: float, y: float
         items.append(Text(cx, cy + 6, count_text, FONT, "middle", ink))
         items.append(Text(cx, cy + 30, dims, SMALL, "middle", ink, italic=True))
     elif h >= 2.4 * NAME + 4 and max(name_w, count_w) + 10 <= w:
-        items.append(Text(cx, cy - 3, name, NAME, "middle", ink))
-        items.append(Text(cx, cy + FONT + 1, count_text, FONT, "middle", ink))
+        items.append(Text(cx, cy - 6, name, NAME, "middle", ink))
+        items.append(Text(cx, cy + 22, count_text, FONT, "middle", ink))
     else:
         left = cx - (name_w + 8 + count_w) / 2
         items.append(Text(left, cy + 0.36 * NAME, name, NAME, "start", ink))
@@ -641,7 +641,12 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
             dim = "1 row"
         else:
             dim = f"row {row}"
-        b.text(AREA_X - 10, y + h / 2 + 6, dim, SMALL, anchor="end", color=b.p["muted"])
+        if text_width(dim, SMALL) <= AREA_X - 10 - 6:
+            b.text(AREA_X - 10, y + h / 2 + 6, dim, SMALL, anchor="end", color=b.p["muted"])
+        else:  # a huge size: the symbol above its value
+            head, _, value = dim.partition(" = ")
+            b.text(AREA_X - 10, y + h / 2 - 4, f"{head} =", SMALL, anchor="end", color=b.p["muted"])
+            b.text(AREA_X - 10, y + h / 2 + 17, value, SMALL, anchor="end", color=b.p["muted"])
         width = sum(blk.shape[-1] for blk in blks)
         if var == "bias" and len(bias_rows) == 2:
             if row == 0:
@@ -656,11 +661,11 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
             label.append(params_text(sum(blk.params for blk in blks)))
             if var == "bias" and kind == "GRU":
                 label.append("one row: reset_after=False")
-        lines = [ln for part in label for ln in wrap(part, SMALL, right_w)]
+        accent = row == 1
+        lines = [ln for part in label for ln in wrap(part, SMALL, right_w, bold=accent)]
         label_h = len(lines) * 1.3 * SMALL
         ty = y + max(0.0, (h - label_h) / 2) + 0.85 * SMALL
         for k, line in enumerate(lines):
-            accent = "reset_after=True" in label[-1] and row == 1
             b.text(
                 right_x, ty + k * 1.3 * SMALL, line, SMALL, color=b.p["accent"] if accent else b.p["ink"], bold=accent
             )
@@ -680,12 +685,14 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
 
 def weights_layer(b: Builder, lc: LayerCount, y: float, s: float, compact: bool) -> float:
     """One layer of the weights view from ``y`` down; returns the y below it."""
-    b.text(MARGIN, y + TITLE, f"{lc.name} ({lc.type})", TITLE, bold=True, gid=f"rnncount-title:{lc.name}")
-    head_w = text_width(f"{lc.name} ({lc.type})", TITLE, bold=True)
     count = params_text(lc.params)
-    if MARGIN + head_w + 24 + text_width(count, FONT, bold=True) < WIDTH - MARGIN:
-        b.text(WIDTH - MARGIN, y + TITLE, count, FONT, anchor="end", bold=True)
-    y += TITLE + 8
+    count_w = text_width(count, FONT, bold=True)
+    heads = wrap(f"{lc.name} ({lc.type})", TITLE, WIDTH - 2 * MARGIN - count_w - 24, bold=True)
+    for k, line in enumerate(heads):
+        gid = f"rnncount-title:{lc.name}" if k == 0 else None
+        b.text(MARGIN, y + TITLE + k * 1.25 * TITLE, line, TITLE, bold=True, gid=gid)
+    b.text(WIDTH - MARGIN, y + TITLE, count, FONT, anchor="end", bold=True)
+    y += TITLE + 8 + (len(heads) - 1) * 1.25 * TITLE
     if not compact:
         y = b.lines(MARGIN, y + SMALL, lc.formula.text, SMALL, mono=True) + 4
         if lc.note:

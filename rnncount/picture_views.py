@@ -45,24 +45,26 @@ SHARED = "#D55E00"
 MERGE_W = 176.0
 
 
-def steps(t: int | None) -> list[int | str]:
-    """The timesteps drawn: all up to MAX_STEPS, else 1..4, "…", T (T may be unknown: None)."""
-    if t is not None and t <= MAX_STEPS:
+def steps(t: int | None, cap: int = MAX_STEPS) -> list[int | str]:
+    """The timesteps drawn: all up to ``cap``, else 1, 2, …, "…", T (T may be unknown: None)."""
+    if t is not None and t <= cap:
         return list(range(1, t + 1))
-    return [1, 2, 3, "…", "T"] if t is None else [1, 2, 3, 4, "…", t]
+    return [*range(1, cap - 1), "…", "T" if t is None else t]
 
 
-def _step_name(s: int | str, last: bool, t: int | None) -> str:
+def _step_name(s: int | str, last: bool, t: int | None, cap: int) -> str:
     if s == "…":
         return "…"
-    if last and t is not None and t > MAX_STEPS:
+    if last and (t is None or t > cap):
         return "T"
     return str(s)
 
 
 def _chosen_header(b: Builder, result: CountResult, k: int, lc: LayerCount, y: float, what: str) -> float:
-    b.text(MARGIN, y + TITLE, f"{lc.name} ({lc.type}): {what}", TITLE, bold=True, gid=f"rnncount-title:{lc.name}")
-    y += TITLE + 8
+    for j, line in enumerate(wrap(f"{lc.name} ({lc.type}): {what}", TITLE, WIDTH - 2 * MARGIN, bold=True)):
+        b.text(MARGIN, y + TITLE, line, TITLE, bold=True, gid=f"rnncount-title:{lc.name}" if j == 0 else None)
+        y += 1.25 * TITLE
+    y += 8 - 0.25 * TITLE
     recurrent = [x for x in result.layers if x.layer.recurrent]
     if len(result.layers) > 1:
         which = "the first recurrent layer" if recurrent and recurrent[0] is lc else f"layer {k + 1}"
@@ -119,7 +121,7 @@ def _shared_panel(b: Builder, lc: LayerCount, direction: str | None, blocks: dic
         for j, line in enumerate(lines):
             for part in wrap(line, NAME if j == 0 else FONT, tile_w - 16, bold=j == 0):
                 size = NAME if j == 0 else FONT
-                ty += 1.25 * size
+                ty += 1.25 * size if j == 0 else 1.5 * size
                 items.append(Text(tx + tile_w / 2, ty, part, size, "middle", b.p["ink"], bold=j == 0))
         tile_h = max(tile_h, ty - y + 10)
         gates = " · ".join(sorted({blk.gate for blk in blks if blk.gate}, key=lambda g: "ifcozrh".index(g)))
@@ -157,11 +159,12 @@ def unrolled_view(
     inner = lc.layer.layer if bidi else lc.layer
     kind = kind_of(lc)
     seq = bool(inner.return_sequences)
-    cols = steps(t)
+    cap = MAX_STEPS - 1 if bidi else MAX_STEPS
+    cols = steps(t, cap)
     n_cells = sum(1 for s in cols if s != "…")
     left = MARGIN + 70
     right = WIDTH - MARGIN - (MERGE_W + 24 if bidi else 40)
-    gap, ell = 56.0, 44.0
+    gap, ell = 46.0, 40.0
     cw = (right - left - gap * (len(cols) - 1) - ell * (len(cols) - n_cells)) / n_cells
     xs: list[tuple[float, float]] = []
     x = left
@@ -169,7 +172,7 @@ def unrolled_view(
         w = ell if s == "…" else cw
         xs.append((x, w))
         x += w + gap
-    labels = [_step_name(s, j == len(cols) - 1, t) for j, s in enumerate(cols)]
+    labels = [_step_name(s, j == len(cols) - 1, t, cap) for j, s in enumerate(cols)]
     ch = 112.0
     state = "h, c" if kind == "LSTM" else "h"
     color = GATE_COLORS.get(kind, {}).get("h" if kind != "LSTM" else "c", "#009E73")
@@ -182,12 +185,9 @@ def unrolled_view(
                 b.text(cx + w / 2, row_y + ch / 2 + 8, "…", TITLE, anchor="middle", bold=True)
                 continue
             b.items.append(Rect(cx, row_y, w, ch, cell_fill, color, 2.2, rx=10))
-            b.text(cx + w / 2, row_y + 28, f"t={lab}", FONT, anchor="middle", bold=True)
-            b.text(cx + w / 2, row_y + 52, f"{kind} cell", SMALL, anchor="middle", color=b.p["ink"])
+            b.text(cx + w / 2, row_y + 34, f"t={lab}", FONT, anchor="middle", bold=True)
             b.items.append(Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6))
-            b.items.append(
-                Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111", bold=True)
-            )
+            b.items.append(Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"))
 
     def state_arrows(row_y: float, forward: bool) -> None:
         mid = row_y + ch / 2
