@@ -184,13 +184,21 @@ def test_the_figure_and_the_svg_come_from_one_layout(view: str) -> None:
         root = _svg(to_svg(result, view=view))
         fig = diagram(result, view=view)
         svg_blocks = sorted(
-            (g.get("data-layer"), g.get("data-name"), g.get("data-variable"))
-            + tuple(float(g.find(f"{NS}rect").get(k)) for k in ("x", "y", "width", "height"))
+            (
+                g.get("data-layer"),
+                g.get("data-name"),
+                g.get("data-variable"),
+                *tuple(float(g.find(f"{NS}rect").get(k)) for k in ("x", "y", "width", "height")),
+            )
             for g in _blocks(root)
         )
         fig_blocks = sorted(
-            (p.rnncount_layer, p.rnncount_block.name, p.rnncount_variable)
-            + tuple(float(v) for v in p.get_bbox().bounds)
+            (
+                p.rnncount_layer,
+                p.rnncount_block.name,
+                p.rnncount_variable,
+                *tuple(float(v) for v in p.get_bbox().bounds),
+            )
             for p in blocks_drawn(fig)
         )
         assert [b[:3] for b in svg_blocks] == [b[:3] for b in fig_blocks]
