@@ -174,7 +174,6 @@ def unrolled_view(
         x += w + gap
     labels = [_step_name(s, j == len(cols) - 1, t, cap) for j, s in enumerate(cols)]
     ch = 112.0
-    state = "h, c" if kind == "LSTM" else "h"
     color = GATE_COLORS.get(kind, {}).get("h" if kind != "LSTM" else "c", "#009E73")
     cell_fill = mix(color, b.p["bg"], 0.82)
     shared_band = mix(SHARED, "#FFFFFF", 0.75)
@@ -200,11 +199,15 @@ def unrolled_view(
         # The initial state enters from the outside end of the chain.
         if forward:
             b.arrow([(MARGIN + 8, arrow_y), (xs[0][0] - 2, arrow_y)])
-            b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y - 10, f"{state.split(',')[0]}_{{0}}", FONT, anchor="middle")
+            b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
+            if kind == "LSTM":
+                b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
         else:
             end = xs[-1][0] + xs[-1][1]
             b.arrow([(end + 50, arrow_y), (end + 2, arrow_y)])
             b.text(end + 26, arrow_y - 10, "h←_{0}", FONT, anchor="middle")
+            if kind == "LSTM":
+                b.text(end + 26, arrow_y + 26, "c←_{0}", FONT, anchor="middle")
         for j in range(len(cols) - 1):
             a_end = xs[j][0] + xs[j][1]
             b_start = xs[j + 1][0]
@@ -273,7 +276,7 @@ def unrolled_view(
         state_arrows(bwd_y, False)
         outputs(bwd_y, False, "←")
         b.text(MARGIN, bwd_y + ch + 24, "← backward", SMALL, bold=True, italic=True, color=b.p["muted"])
-        y = bwd_y + ch + (70 if seq else 40)
+        y = bwd_y + ch + (84 if seq else 40)
         _merge(b, lc, xs, fwd_y, bwd_y, ch, seq, y)
         y += 30 if not seq else 0
     else:
@@ -293,18 +296,19 @@ def _merge(b: Builder, lc: LayerCount, xs: list, fwd_y: float, bwd_y: float, ch:
     """Where the two directions meet: concat to 2h, sum/ave/mul, or two outputs (merge_mode=None)."""
     mode = lc.layer.merge_mode
     h = lc.built.symbols.get("h", 0)
+    pair = "h→_{t}, h←_{t}" if seq else "h→_{T}, h←_{1}"
     if mode == "concat":
-        how = [f"concat → 2h = {group_digits(2 * h)}"]
+        how = ["concat", pair, f"→ 2h = {group_digits(2 * h)}"]
     elif mode is None:
-        how = ["merge_mode=None:", "two outputs"]
+        how = ["merge_mode=None:", "two outputs", pair]
     else:
-        how = [f"{mode} → h = {group_digits(h)}"]
+        how = [mode, pair, f"→ h = {group_digits(h)}"]
     bw = MERGE_W
     bx = WIDTH - MARGIN - bw
-    by = (fwd_y + bwd_y + ch) / 2 - 40
-    items: list[Any] = [Rect(bx, by, bw, 80, b.p["panel"], b.p["frame"], 2.0, rx=10)]
+    by = (fwd_y + bwd_y + ch) / 2 - 45
+    items: list[Any] = [Rect(bx, by, bw, 90, b.p["panel"], b.p["frame"], 2.0, rx=10)]
     for j, line in enumerate(how):
-        items.append(Text(bx + bw / 2, by + 34 + j * 22, line, SMALL, "middle", b.p["ink"], bold=True))
+        items.append(Text(bx + bw / 2, by + 26 + j * 24, line, SMALL, "middle", b.p["ink"], bold=j != 1))
     b.items.append(Group("rnncount-merge", items, f"Bidirectional merge_mode={mode!r}", {"mode": str(mode)}))
     mid_x = bx + bw / 2
     if not seq:
@@ -318,7 +322,7 @@ def _merge(b: Builder, lc: LayerCount, xs: list, fwd_y: float, bwd_y: float, ch:
                 (first_x + first_w / 2, bwd_y + ch + 2),
                 (first_x + first_w / 2, low + 10),
                 (mid_x, low + 10),
-                (mid_x, by + 82),
+                (mid_x, by + 92),
             ]
         )
         b.text(first_x + first_w / 2 + 10, low + 2, "h←_{1}", SMALL, color=b.p["muted"])

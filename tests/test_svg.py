@@ -344,7 +344,8 @@ def test_bidirectional_shows_the_backward_chain_and_the_merge(mode: str | None, 
     result = rnncount.count(f"Bidirectional(LSTM(4, return_sequences={seq}), merge_mode={mode!r})", (5, 3))
     root = _svg(to_svg(result, view="unrolled"))
     texts = _texts(root)
-    assert says in texts
+    assert says in texts and (mode or "merge_mode=None:") in texts
+    assert ("h→t, h←t" if seq else "h→T, h←1") in texts
     assert "← backward" in texts and "forward →" in texts
     assert texts.count("Wx Wh b") == 10  # five steps, two directions
     shared = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-weights"]
