@@ -332,10 +332,10 @@ def test_return_sequences_shows_which_outputs_leave(seq: bool) -> None:
 @pytest.mark.parametrize(
     ("mode", "says"),
     [
-        ("concat", "concat → 2h = 8"),
-        ("sum", "sum → h = 4"),
-        ("ave", "ave → h = 4"),
-        ("mul", "mul → h = 4"),
+        ("concat", "→ 2h = 8"),
+        ("sum", "→ h = 4"),
+        ("ave", "→ h = 4"),
+        ("mul", "→ h = 4"),
         (None, "two outputs"),
     ],
 )
