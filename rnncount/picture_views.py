@@ -166,6 +166,9 @@ def unrolled_view(
     right = WIDTH - MARGIN - (MERGE_W + 24 if bidi else 40)
     gap, ell = 46.0, 40.0
     cw = (right - left - gap * (len(cols) - 1) - ell * (len(cols) - n_cells)) / n_cells
+    if cw > 200:  # a few steps: cells of a sensible size, the row centred
+        span = 200 * n_cells + gap * (len(cols) - 1)
+        left, cw = (left + right - span) / 2, 200.0
     xs: list[tuple[float, float]] = []
     x = left
     for s in cols:
@@ -198,10 +201,11 @@ def unrolled_view(
         arrow_y = mid + 4
         # The initial state enters from the outside end of the chain.
         if forward:
-            b.arrow([(MARGIN + 8, arrow_y), (xs[0][0] - 2, arrow_y)])
-            b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
+            start = xs[0][0] - 62
+            b.arrow([(start, arrow_y), (xs[0][0] - 2, arrow_y)])
+            b.text((start + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
             if kind == "LSTM":
-                b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
+                b.text((start + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
         else:
             end = xs[-1][0] + xs[-1][1]
             b.arrow([(end + 50, arrow_y), (end + 2, arrow_y)])
