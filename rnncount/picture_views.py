@@ -32,6 +32,7 @@ from .picture_layout import (
     heading,
     ink_on,
     kind_of,
+    literal,
     mix,
     params_text,
     pick_layer,
@@ -61,7 +62,7 @@ def _step_name(s: int | str, last: bool, t: int | None, cap: int) -> str:
 
 
 def _chosen_header(b: Builder, result: CountResult, k: int, lc: LayerCount, y: float, what: str) -> float:
-    for j, line in enumerate(wrap(f"{lc.name} ({lc.type}): {what}", TITLE, WIDTH - 2 * MARGIN, bold=True)):
+    for j, line in enumerate(wrap(f"{literal(lc.name)} ({lc.type}): {what}", TITLE, WIDTH - 2 * MARGIN, bold=True)):
         b.text(MARGIN, y + TITLE, line, TITLE, bold=True, gid=f"rnncount-title:{lc.name}" if j == 0 else None)
         y += 1.25 * TITLE
     y += 8 - 0.25 * TITLE
