@@ -492,3 +492,16 @@ def test_bad_arguments_say_what_was_expected(kwargs: dict, error: type, message:
             to_svg("LSTM(4)", (10, 3), **kwargs)
     with pytest.raises(TypeError, match=r"first argument must be a spec string.*got int"):
         to_svg(42, (3,))
+
+
+def test_the_same_picture_is_the_same_markup_and_ids_never_clash() -> None:
+    a, b = to_svg("GRU(3)", (4, 2)), to_svg("GRU(3)", (4, 2))
+    assert a == b  # a dashboard can compare markup to skip an unchanged picture
+    light, dark = _svg(a), _svg(to_svg("GRU(3)", (4, 2), dark=True))
+
+    def defs(root: ET.Element) -> set[str]:
+        return {el.get("id") for el in root.find(f"{NS}defs")}
+
+    assert defs(light) and not defs(light) & defs(dark)
+    # A tooltip is a block's own; the picture as a whole has a label for screen readers instead.
+    assert light.find(f"{NS}title") is None and "gru" in light.get("aria-label")
