@@ -749,6 +749,8 @@ def weights_view(
     b = Builder(dark)
     y = heading(b, result, title, 0.0)
     y = shape_arrow(b, y, result.input_shape, "input")
+    if not result.layers and not error:
+        y = b.lines(MARGIN, y + FONT, "No layers yet: add a layer to see its weights.", FONT, color=b.p["muted"]) + 8
     chosen = select_layers(result.layers)
     s = common_scale(lc for entry in chosen if isinstance(entry[1], LayerCount) for lc in [entry[1]])
     for k, entry in enumerate(chosen):
