@@ -402,7 +402,9 @@ def _gate_box(
         items.append(Text(x + w / 2, ty, line, SMALL + 1, "middle", ink))
         ty += SMALL * 1.3
     params = sum(blk.params for blk in blocks)
-    items.append(Text(x + w / 2, ty + 2, params_text(params), SMALL, "middle", ink, bold=True))
+    for line in wrap(params_text(params), SMALL, w - 12, bold=True):
+        items.append(Text(x + w / 2, ty + 2, line, SMALL, "middle", ink, bold=True))
+        ty += SMALL * 1.25
     tip = "\n".join(
         [f"{lc.name} ({lc.type}) · {title}: {_ACT[gate]} of a weighted sum"]
         + [
