@@ -70,6 +70,7 @@ _LAZY = {
     "load_model_file": "rnncount.keras_bridge",
     "count_keras_layer": "rnncount.keras_bridge",
     "diagram": "rnncount.drawing",
+    "picture": "rnncount.drawing",
     "explore": "rnncount.widgets",
     "explore_stack": "rnncount.widgets",
     "Exercise": "rnncount.exercises",
