@@ -1611,17 +1611,17 @@ def _total_text(result: CountResult) -> str:
     return result.total_formula if len(result.layers) > 1 else result.layers[0].formula.text
 
 
-def verify(*questions: Question, quiet: bool = False) -> int:
+def verify(*questions: Question, quiet: bool = False) -> None:
     """Check every question's answer key against real Keras 3 models; print one line that shows nothing else.
 
     Raises AssertionError at the first key that disagrees (a fault of the course, not of the student).
+    Returns None, so that a notebook cell ending in ``verify(...)`` displays only that line.
     """
     for q in questions:
         q.verify_keras()
     n = len(questions)
     if not quiet:
         print(f"{n} exercise{'' if n == 1 else 's'} checked against Keras")
-    return n
 
 
 # --------------------------------------------------------------------------- widget
