@@ -1366,7 +1366,7 @@ class Design(Question):
     """
 
     kind = "design"
-    placeholder = "layers, e.g. LSTM(8) > Dense(1)"
+    placeholder = "layers, e.g. GRU(8)"
 
     def __init__(
         self,
