@@ -603,3 +603,18 @@ def test_verify_checks_every_key_against_keras_and_prints_one_line(capsys):
     assert capsys.readouterr().out == "6 exercises checked against Keras\n"
     with pytest.raises(AssertionError):
         verify(Choice("q?", ["x", "y"], "B", why="", proof=lambda: "A"), quiet=True)
+
+
+def test_hints_of_the_new_kinds_never_give_the_key_away():
+    from rnncount.exercises import Design, Inverse, Ranking
+
+    inverse = Inverse("LSTM({h})", (20, 100), 17_024)
+    assert inverse.values == [32]
+    assert not any(re.search(r"(?<!\d)32(?!\d)", h) for h in inverse.hints())
+    design = Design("d.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
+    assert not any("GRU(32)" in h for h in design.hints())
+    ranking = Ranking(["LSTM(8)", "GRU(16)", "Bidirectional(SimpleRNN(16))", "SimpleRNN(40)"], (40, 10))
+    key = " ".join(ranking.answer)
+    assert not any(key in h or "".join(ranking.answer) in h for h in ranking.hints())
+    for q in (inverse, design, ranking):
+        assert [q.hint() for _ in q.hints()] == q.hints() and q.hint() == q.hints()[-1]
