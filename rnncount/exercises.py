@@ -1318,7 +1318,7 @@ class Inverse(Question):
         if self.unknown == "h" and _cell(lc.layer) is not None:
             out.append(
                 "It is a quadratic in h: divide by the number of weight blocks g, then solve "
-                "h*h + (i + bias rows)*h = count / g, or try 16, 32, 64 and adjust."
+                "h*h + (i + bias rows)*h = count / g, or try a round number, count, and adjust."
             )
         else:
             out.append(f"The count grows with {self.unknown}: try a value, compare, and adjust.")
