@@ -611,6 +611,14 @@ def test_hints_of_the_new_kinds_never_give_the_key_away():
     inverse = Inverse("LSTM({h})", (20, 100), 17_024)
     assert inverse.values == [32]
     assert not any(re.search(r"(?<!\d)32(?!\d)", h) for h in inverse.hints())
+    # A size the unknown passes on to a later layer is not given either (here the Dense's i = 20 * d).
+    text = Inverse(
+        "Embedding(10000, {d}) > Flatten() > Dense(1)",
+        20,
+        rnncount.count("Embedding(10000, 16) > Flatten() > Dense(1)", 20).total,
+        unknown="d",
+    )
+    assert text.values == [16] and not any(re.search(r"(?<!\d)(16|320)(?!\d)", h) for h in text.hints())
     design = Design("d.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
     assert not any("GRU(32)" in h for h in design.hints())
     ranking = Ranking(["LSTM(8)", "GRU(16)", "Bidirectional(SimpleRNN(16))", "SimpleRNN(40)"], (40, 10))
