@@ -1282,7 +1282,7 @@ class Inverse(Question):
     def check(self, answer: Any) -> Feedback:
         try:
             x = parse_answer(answer)
-        except SpecError:
+        except (SpecError, ValueError):
             raise SpecError(f"{self.unknown} is a whole number, such as 16; got {answer!r}") from None
         try:
             result = self.model(x)
@@ -1432,6 +1432,8 @@ class Design(Question):
     def check(self, answer: Any) -> Feedback:
         text = str(answer).strip()
         result = count(text, self.input_shape)
+        if not result.layers:
+            raise SpecError("write at least one layer, e.g. GRU(8)")
         n = result.total
         spec = result.spec
         missing = [k for k in self.kinds if k not in _kinds(result)]

@@ -501,8 +501,10 @@ def test_inverse_finds_the_size_on_random_layers():
         assert i in qi.values and qi.check(i).correct and not qi.check(i + 1).correct
     with pytest.raises(rnncount.SpecError, match="gives"):
         Inverse("LSTM({h})", (20, 100), 17_025, unknown="h")
-    with pytest.raises(rnncount.SpecError, match="whole number"):
-        Inverse("LSTM({h})", (20, 100), 17_024).check("lots")
+    for bad in ["lots", None, -1, "1e3", "\u00b2"]:
+        with pytest.raises(rnncount.SpecError, match="whole number"):
+            Inverse("LSTM({h})", (20, 100), 17_024).check(bad)
+    assert Inverse("LSTM({h})", (20, 100), 17_024).check(0).misconception == "wrong_value"
 
 
 def test_inverse_names_a_known_mistake_when_a_wrong_value_fits_it():
@@ -531,8 +533,9 @@ def test_design_accepts_any_answer_that_meets_the_requirements():
     assert not shaped.check("LSTM(4)").correct and shaped.check("GRU(4, return_sequences=True)").correct
     with pytest.raises(rnncount.SpecError, match="does not meet"):
         Design("x", (30, 8), max_params=100, example="GRU(32)")
-    with pytest.raises(rnncount.SpecError):
-        q.check("GRU(")
+    for bad in ["GRU(", "", "   ", None, "__import__('os')"]:
+        with pytest.raises(rnncount.SpecError):
+            q.check(bad)
 
 
 def test_ranking_key_and_feedback_on_every_order():
