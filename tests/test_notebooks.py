@@ -368,8 +368,10 @@ def test_tool_tags_what_never_belongs_on_a_slide() -> None:
         nbformat.v4.new_code_cell("x = 2\nprint(x)"),
         nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 2"),
         nbformat.v4.new_code_cell("fig = draw()\nfig;"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);"),
         nbformat.v4.new_markdown_cell("## Idea", metadata={"tags": ["slide"]}),
     ]
+    # 0 title, 1 navigation, 2-3 Setup, 4 an assignment, 8 a value hidden by ";"; 9 draws a figure.
     nb = nbformat.v4.new_notebook(cells=cells)
     assert tool.lecture_skipped(nb) == [1, 2, 3, 4, 8]
     out = tool.tag_lecture(nb)
