@@ -394,9 +394,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def _canvas_key(canvas: Any) -> str:
     """A digest of everything a canvas draws, so equal pictures share one PNG."""
     h = hashlib.blake2b(digest_size=16)
-    for group in (canvas.rects, canvas.texts, canvas.lines, canvas.polys):
-        for item in group:
-            h.update(repr(sorted((k, v) for k, v in item.items() if k != "block")).encode())
+    h.update(repr(canvas.items).encode())  # a Scene: its items are dataclasses with a full repr
     return h.hexdigest()
 
 
