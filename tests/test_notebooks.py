@@ -60,6 +60,7 @@ CITATION = re.compile(r"et al\.,?\s*\(?\d{4}\)?|\b(?:ch|chapters?|sections?)\.?\
 FURTHER_READING = "## Further reading"
 # What the checker says about an answer, and what a solution prints: never shown unasked.
 FEEDBACK_MARKS = ("\u2717", "Not quite", "It looks as if", "Solution:", "Answer:")
+QUESTION = re.compile(r"\b(Exercise|Choice|Inverse|Design|Ranking)\(")
 REVEALING_METHODS = {"check", "solution", "hint", "hints", "answer", "feedback", "diagnose"}
 
 # Absolute paths would tie a notebook to one machine.
@@ -232,7 +233,7 @@ def test_numbers_in_the_text_are_computed(path: Path) -> None:
     checked = [c for c in _code_cells(nb) if tool.is_checked(c)]
     shown = "\n".join(_text_outputs(c) + "\n" + c.source for c in checked)
     # An exercise's question states its model; the model is defined by the cell that makes the exercise.
-    shown += "\n".join(c.source for c in _code_cells(nb) if "Exercise(" in c.source)
+    shown += "\n".join(c.source for c in _code_cells(nb) if QUESTION.search(c.source))
     known = {int(n.replace(",", "")) for n in NUMBER.findall(shown)}
     for cell in nb.cells:
         if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
