@@ -268,6 +268,17 @@ def test_markdown_cells_are_short(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_a_heading_opens_its_cell(path: Path) -> None:
+    """A "#" or "##" heading starts a slide, so it is the first line of a cell, never in the middle of one."""
+    for k, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
+            continue  # the tool's cells: a mark, then the heading
+        body = re.sub(r"```.*?```", "", cell.source, flags=re.DOTALL).splitlines()[1:]
+        late = [line for line in body if re.match(r"#{1,2} ", line)]
+        assert not late, f"cell {k}: {late[0]!r} starts a new slide; begin a new cell there"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_setup_and_navigation_are_left_out_of_lecture_mode(path: Path) -> None:
     nb = _read(path)
     skip = tool.LECTURE_SKIP
