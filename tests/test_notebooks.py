@@ -344,6 +344,35 @@ def test_run_all_gives_no_answer_away(path: Path) -> None:
             assert mark not in text, f"code cell {k + 1} stores checker feedback ({mark!r}): {text[:120]!r}"
 
 
+def _questions_and_verified(nb: Any) -> tuple[dict[str, int], set[str]]:
+    """Names bound to a new question (Exercise, Choice, ...) with their code cell, and names given to verify()."""
+    made: dict[str, int] = {}
+    verified: set[str] = set()
+    for k, cell in enumerate(_code_cells(nb)):
+        try:
+            tree = ast.parse(tool._python_source(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if QUESTION.match(name + "("):
+                    made.update({t.id: k + 1 for t in node.targets if isinstance(t, ast.Name)})
+            is_verify = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "verify"
+            if is_verify and tool.is_checked(cell):
+                verified.update(a.id for a in node.args if isinstance(a, ast.Name))
+    return made, verified
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_every_answer_key_is_verified(path: Path) -> None:
+    """nbval proves each exercise's key against Keras, silently: a checked cell calls verify() on every question."""
+    made, verified = _questions_and_verified(_read(path))
+    missing = {name: k for name, k in made.items() if name not in verified}
+    assert not missing, f"questions never given to verify() in a checked cell: {missing} (name: code cell)"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
 def test_lesson_ends_with_further_reading(path: Path) -> None:
     cells = [c for c in _read(path).cells if c.cell_type == "markdown"]
