@@ -242,6 +242,7 @@ def render(scene: Scene, ax: Any, pool: Any = None) -> None:
                 patch.set_gid(f"rnncount:{group.layer}:{blk.direction or ''}:{blk.name}")
                 patch.rnncount_block = blk
                 patch.rnncount_layer = group.layer
+                patch.rnncount_variable = group.data.get("variable")
             add(patch)
         elif isinstance(item, Ellipse):
             add(

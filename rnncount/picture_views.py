@@ -186,8 +186,13 @@ def unrolled_view(
                 continue
             b.items.append(Rect(cx, row_y, w, ch, cell_fill, color, 2.2, rx=10))
             b.text(cx + w / 2, row_y + 34, f"t={lab}", FONT, anchor="middle", bold=True)
-            b.items.append(Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6))
-            b.items.append(Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"))
+            band = [
+                Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6),
+                Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"),
+            ]
+            side = f" ({direction})" if direction else ""
+            tip = f"step t={lab}{side}: the same W_x, W_h and b as every other step of {lc.name}"
+            b.items.append(Group("rnncount-shared", band, tip, {"step": lab, "layer": lc.name}))
 
     def state_arrows(row_y: float, forward: bool) -> None:
         mid = row_y + ch / 2
@@ -522,7 +527,7 @@ def cell_view(
         eq = _gate_equation(kind, gate, gates.get(gate, []), reset_after)
         color = GATE_COLORS.get(kind, {}).get(gate, b.p["ink"])
         if b.dark:
-            color = mix(color, "#FFFFFF", 0.25)
+            color = mix(color, "#FFFFFF", 0.35)
         y = b.lines(MARGIN, y + FONT, eq, FONT, color=color, bold=True) + 6
     tail = {
         "LSTM": ["c_{t} = f ⊙ c_{t-1} + i ⊙ c̃", "h_{t} = o ⊙ tanh(c_{t})"],

@@ -13,7 +13,7 @@ import itertools
 from html import escape
 from typing import Any
 
-from .picture_layout import SUB, Ellipse, Group, Path, Rect, Scene, Text, segments
+from .picture_layout import Ellipse, Group, Path, Rect, Scene, Text, segments, sub_size
 
 FONT_FAMILY = "'DejaVu Sans', Verdana, 'Helvetica Neue', Arial, sans-serif"
 MONO_FAMILY = "'DejaVu Sans Mono', Menlo, Consolas, monospace"
@@ -49,10 +49,10 @@ def _text(t: Text) -> str:
     else:
         body = ""
         shifted = False
-        sub_size = _n(t.size * SUB)
+        small = _n(sub_size(t.size))
         for s, sub in parts:
             if sub:
-                body += f'<tspan dy="{_n(0.28 * t.size)}" font-size="{sub_size}">{escape(s, quote=False)}</tspan>'
+                body += f'<tspan dy="{_n(0.28 * t.size)}" font-size="{small}">{escape(s, quote=False)}</tspan>'
                 shifted = True
             elif shifted:
                 body += f'<tspan dy="{_n(-0.28 * t.size)}">{escape(s, quote=False)}</tspan>'
