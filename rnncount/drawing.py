@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,9 +185,9 @@ def _mathtext(text: str) -> str:
     """Our markup as Matplotlib text: ``W_{xi}`` -> ``W$_{xi}$`` (mathtext, no LaTeX needed)."""
     out = []
     for s, sub in segments(text):
-        if sub:
-            out.append("$_{" + s.replace("−", "-") + "}$")
-        else:
+        if sub and re.fullmatch(r"[\w +\-−←→]*", s):
+            out.append("$_{" + s.replace("−", "-").replace(" ", r"\ ") + "}$")
+        else:  # plain text (a stray "_{" in a user's title stays as typed)
             out.append(s.replace("$", r"\$"))
     return "".join(out)
 

@@ -216,6 +216,11 @@ def segments(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def literal(text: str) -> str:
+    """User text (a title, a layer name) shown as typed: ``_{`` is not read as a subscript."""
+    return text.replace("_{", "_\u200b{")
+
+
 def sub_size(size: float) -> float:
     """A subscript's font size: smaller than its text, but never below SMALL."""
     return max(SUB * size, SMALL)
@@ -445,13 +450,13 @@ class Builder:
 
 def heading(b: Builder, result: CountResult, title: str | None, y: float) -> float:
     if title:
-        y = b.lines(MARGIN, y + TITLE, title, TITLE, bold=True) + 8
+        y = b.lines(MARGIN, y + TITLE, literal(title), TITLE, bold=True) + 8
     return y
 
 
 def total_line(b: Builder, result: CountResult, y: float, error: str | None) -> float:
     if error:
-        y = b.lines(MARGIN, y + FONT, error, FONT, bold=True, color=b.p["error"]) + 8
+        y = b.lines(MARGIN, y + FONT, literal(error), FONT, bold=True, color=b.p["error"]) + 8
     if result.layers:
         label = "total of the layers above" if error else "total"
         if len(result.layers) > MAX_LAYERS:
@@ -480,7 +485,7 @@ def gap_row(b: Builder, y: float, layers: Sequence[LayerCount]) -> float:
     b.text(
         WIDTH / 2,
         y + 52,
-        f"{layers[0].name} to {layers[-1].name}: {params_text(params)}",
+        literal(f"{layers[0].name} to {layers[-1].name}: {params_text(params)}"),
         SMALL,
         anchor="middle",
         color=b.p["muted"],
@@ -703,7 +708,7 @@ def weights_layer(b: Builder, lc: LayerCount, y: float, s: float, compact: bool)
     """One layer of the weights view from ``y`` down; returns the y below it."""
     count = params_text(lc.params)
     count_w = text_width(count, FONT, bold=True)
-    heads = wrap(f"{lc.name} ({lc.type})", TITLE, WIDTH - 2 * MARGIN - count_w - 24, bold=True)
+    heads = wrap(f"{literal(lc.name)} ({lc.type})", TITLE, WIDTH - 2 * MARGIN - count_w - 24, bold=True)
     for k, line in enumerate(heads):
         gid = f"rnncount-title:{lc.name}" if k == 0 else None
         b.text(MARGIN, y + TITLE + k * 1.25 * TITLE, line, TITLE, bold=True, gid=gid)

@@ -60,6 +60,7 @@ CITATION = re.compile(r"et al\.,?\s*\(?\d{4}\)?|\b(?:ch|chapters?|sections?)\.?\
 FURTHER_READING = "## Further reading"
 # What the checker says about an answer, and what a solution prints: never shown unasked.
 FEEDBACK_MARKS = ("\u2717", "Not quite", "It looks as if", "Solution:", "Answer:")
+QUESTION = re.compile(r"\b(Exercise|Choice|Inverse|Design|Ranking)\(")
 REVEALING_METHODS = {"check", "solution", "hint", "hints", "answer", "feedback", "diagnose"}
 
 # Absolute paths would tie a notebook to one machine.
@@ -232,7 +233,7 @@ def test_numbers_in_the_text_are_computed(path: Path) -> None:
     checked = [c for c in _code_cells(nb) if tool.is_checked(c)]
     shown = "\n".join(_text_outputs(c) + "\n" + c.source for c in checked)
     # An exercise's question states its model; the model is defined by the cell that makes the exercise.
-    shown += "\n".join(c.source for c in _code_cells(nb) if "Exercise(" in c.source)
+    shown += "\n".join(c.source for c in _code_cells(nb) if QUESTION.search(c.source))
     known = {int(n.replace(",", "")) for n in NUMBER.findall(shown)}
     for cell in nb.cells:
         if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
@@ -264,6 +265,17 @@ def test_markdown_cells_are_short(path: Path) -> None:
         if cell.cell_type == "markdown":
             n = _words(cell.source)
             assert n <= MAX_WORDS, f"cell {k} has {n} words (at most {MAX_WORDS}): split it: {cell.source[:80]!r}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_a_heading_opens_its_cell(path: Path) -> None:
+    """A "#" or "##" heading starts a slide, so it is the first line of a cell, never in the middle of one."""
+    for k, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
+            continue  # the tool's cells: a mark, then the heading
+        body = re.sub(r"```.*?```", "", cell.source, flags=re.DOTALL).splitlines()[1:]
+        late = [line for line in body if re.match(r"#{1,2} ", line)]
+        assert not late, f"cell {k}: {late[0]!r} starts a new slide; begin a new cell there"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
@@ -332,6 +344,35 @@ def test_run_all_gives_no_answer_away(path: Path) -> None:
             assert mark not in text, f"code cell {k + 1} stores checker feedback ({mark!r}): {text[:120]!r}"
 
 
+def _questions_and_verified(nb: Any) -> tuple[dict[str, int], set[str]]:
+    """Names bound to a new question (Exercise, Choice, ...) with their code cell, and names given to verify()."""
+    made: dict[str, int] = {}
+    verified: set[str] = set()
+    for k, cell in enumerate(_code_cells(nb)):
+        try:
+            tree = ast.parse(tool._python_source(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if QUESTION.match(name + "("):
+                    made.update({t.id: k + 1 for t in node.targets if isinstance(t, ast.Name)})
+            is_verify = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "verify"
+            if is_verify and tool.is_checked(cell):
+                verified.update(a.id for a in node.args if isinstance(a, ast.Name))
+    return made, verified
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_every_answer_key_is_verified(path: Path) -> None:
+    """nbval proves each exercise's key against Keras, silently: a checked cell calls verify() on every question."""
+    made, verified = _questions_and_verified(_read(path))
+    missing = {name: k for name, k in made.items() if name not in verified}
+    assert not missing, f"questions never given to verify() in a checked cell: {missing} (name: code cell)"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
 def test_lesson_ends_with_further_reading(path: Path) -> None:
     cells = [c for c in _read(path).cells if c.cell_type == "markdown"]
@@ -368,8 +409,10 @@ def test_tool_tags_what_never_belongs_on_a_slide() -> None:
         nbformat.v4.new_code_cell("x = 2\nprint(x)"),
         nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 2"),
         nbformat.v4.new_code_cell("fig = draw()\nfig;"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);"),
         nbformat.v4.new_markdown_cell("## Idea", metadata={"tags": ["slide"]}),
     ]
+    # 0 title, 1 navigation, 2-3 Setup, 4 an assignment, 8 a value hidden by ";"; 9 draws a figure.
     nb = nbformat.v4.new_notebook(cells=cells)
     assert tool.lecture_skipped(nb) == [1, 2, 3, 4, 8]
     out = tool.tag_lecture(nb)

@@ -332,10 +332,10 @@ def test_return_sequences_shows_which_outputs_leave(seq: bool) -> None:
 @pytest.mark.parametrize(
     ("mode", "says"),
     [
-        ("concat", "concat → 2h = 8"),
-        ("sum", "sum → h = 4"),
-        ("ave", "ave → h = 4"),
-        ("mul", "mul → h = 4"),
+        ("concat", "→ 2h = 8"),
+        ("sum", "→ h = 4"),
+        ("ave", "→ h = 4"),
+        ("mul", "→ h = 4"),
         (None, "two outputs"),
     ],
 )
@@ -344,7 +344,8 @@ def test_bidirectional_shows_the_backward_chain_and_the_merge(mode: str | None, 
     result = rnncount.count(f"Bidirectional(LSTM(4, return_sequences={seq}), merge_mode={mode!r})", (5, 3))
     root = _svg(to_svg(result, view="unrolled"))
     texts = _texts(root)
-    assert says in texts
+    assert says in texts and (mode or "merge_mode=None:") in texts
+    assert ("h→t, h←t" if seq else "h→T, h←1") in texts
     assert "← backward" in texts and "forward →" in texts
     assert texts.count("Wx Wh b") == 10  # five steps, two directions
     shared = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-weights"]
@@ -491,3 +492,16 @@ def test_bad_arguments_say_what_was_expected(kwargs: dict, error: type, message:
             to_svg("LSTM(4)", (10, 3), **kwargs)
     with pytest.raises(TypeError, match=r"first argument must be a spec string.*got int"):
         to_svg(42, (3,))
+
+
+def test_the_same_picture_is_the_same_markup_and_ids_never_clash() -> None:
+    a, b = to_svg("GRU(3)", (4, 2)), to_svg("GRU(3)", (4, 2))
+    assert a == b  # a dashboard can compare markup to skip an unchanged picture
+    light, dark = _svg(a), _svg(to_svg("GRU(3)", (4, 2), dark=True))
+
+    def defs(root: ET.Element) -> set[str]:
+        return {el.get("id") for el in root.find(f"{NS}defs")}
+
+    assert defs(light) and not defs(light) & defs(dark)
+    # A tooltip is a block's own; the picture as a whole has a label for screen readers instead.
+    assert light.find(f"{NS}title") is None and "gru" in light.get("aria-label")

@@ -153,7 +153,12 @@ def _python_source(source: str) -> str:
 
 
 def _displays(node: ast.AST) -> bool:
-    """True for a call that puts something on screen: print(), display(), plt.show(), fig.show()."""
+    """True for what puts something on screen: print(), display(), fig.show(), any use of pyplot.
+
+    With Matplotlib's inline backend a figure made with ``plt`` is shown when the cell ends.
+    """
+    if isinstance(node, ast.Name) and node.id in {"plt", "pyplot"}:
+        return True
     if not isinstance(node, ast.Call):
         return False
     f = node.func
