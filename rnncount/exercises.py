@@ -1,26 +1,52 @@
-"""Exercises that say which mistake a wrong answer looks like.
+"""Exercises that never give the answer away, and a checker that names the mistake.
 
-An :class:`Exercise` is a model (a spec and an input shape) and a question: the
-parameter count of one layer, of the whole model, or an output shape.
-``check(answer)`` returns :class:`Feedback`: right, or the misconception the number
-matches, with a one-line explanation of the right reasoning (never the number).
+Every question is an object with the same small interface:
 
-Every misconception is computed, not stored: the model is perturbed through the
-engine (biases switched off, ``i`` replaced by ``T``, the gates collapsed to one,
-``reset_after`` flipped, the Bidirectional wrapper unwrapped, ...) and recounted.
+- ``q.check(answer) -> Feedback``: right, or one plain sentence with the student's own numbers
+  on what the answer looks like ("It looks as if you used the 30 timesteps as the input width i;
+  i is the last number of the input shape, 5.") and never the right number.
+- ``q.hint()`` (the next hint; ``q.hints()`` all of them) and ``q.solution()`` (the full
+  working): only when the student asks. Displaying a question (the last line of a cell, or
+  ``q.widget()``) shows the question, an answer box and *Check*, *Hint* and *Solution* buttons;
+  nothing is diagnosed or solved until a button is pressed.
+- ``q.verify_keras()``: asserts the answer key against real Keras 3 models; ``verify(q1, q2, ...)``
+  runs it for many and prints one line, "3 exercises checked against Keras", which is how a
+  notebook proves its keys under nbval without showing the student anything.
+
+The kinds of question:
+
+- :class:`Exercise` (spec, input shape, ``layer=``, ``ask="params"|"shape"``): a count or an
+  output shape. Wrong counts are diagnosed by perturbing the model through the engine (biases
+  switched off, ``i`` replaced by ``T``, the weight blocks collapsed to one, ``reset_after``
+  flipped, ...) and recounting; the keys of :data:`MISCONCEPTIONS` are stable.
+- :class:`Choice` (question, options, answer, ``why=``, ``feedback=`` per wrong option,
+  ``proof=``): conceptual multiple choice ("which knob, doubled, more than doubles the count: h,
+  i or T?"). ``proof`` is a function that computes the right option (from Keras or the engine);
+  :func:`verify` runs it.
+- :class:`Inverse` (a spec with a ``{symbol}`` placeholder, the count, ``unknown=``): find h from
+  17,024 with i = 100. The key is every value that gives the count, found by the engine.
+- :class:`Design` (a task, input shape, requirements such as ``kinds=("GRU",)``,
+  ``max_params=10_000``, ``output_shape=``, and an ``example=`` that meets them): the student
+  answers with a spec; any spec that meets the requirements is right.
+- :class:`Ranking` (four layers or models): order them by parameter count, fewest first,
+  without computing; the key comes from the engine.
 
 >>> ex = Exercise("GRU(4, return_sequences=True) > GRU(2, return_sequences=True) > SimpleRNN(25) > Dense(1)", (30, 5))
 >>> ex.check(888).misconception
 'gru_reset_after'
+>>> Inverse("LSTM({h})", (20, 100), 17_024, unknown="h").check(32).correct
+True
 """
 
 from __future__ import annotations
 
 import ast
 import html
-from collections.abc import Callable, Sequence
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .engine import CountResult, LayerCount, count
 from .errors import SpecError
@@ -39,11 +65,12 @@ from .layers import (
     _Recurrent,
     format_shape,
 )
+from .spec import format_spec
 
 
 @dataclass(frozen=True)
 class Misconception:
-    """A known mistake: a key, a short title, and what the right reasoning is."""
+    """A known mistake: a key (stable, used by graders), a short title, and the right reasoning."""
 
     key: str
     title: str
@@ -57,18 +84,20 @@ MISCONCEPTIONS: dict[str, Misconception] = {
         Misconception(
             "gru_reset_after",
             "GRU reset_after arithmetic",
-            "Keras 3's GRU defaults to reset_after=True: two bias vectors per gate, g*(i*h + h*h + 2h)",
+            "Keras's GRU has defaulted to reset_after=True since TensorFlow 2.0: two bias rows, g*(i*h + h*h + 2h)",
         ),
-        Misconception("forgot_bias", "forgot the bias", "every unit of a Dense layer and every gate has a bias"),
+        Misconception(
+            "forgot_bias", "forgot the bias", "every unit of a Dense layer and every weight block has a bias"
+        ),
         Misconception(
             "forgot_gates",
-            "forgot the gate multiplier g",
-            "an LSTM has g = 4 weight blocks (i, f, c, o), a GRU g = 3 (z, r, h)",
+            "forgot the weight-block multiplier g",
+            "an LSTM has g = 4 weight blocks (three gates and a candidate), a GRU g = 3 (two gates and a candidate)",
         ),
         Misconception(
             "wrong_gate_count",
-            "LSTM and GRU gate counts mixed up",
-            "g is 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h) and 1 for SimpleRNN (no gates)",
+            "LSTM and GRU weight blocks mixed up",
+            "g is 4 for LSTM, 3 for GRU and 1 for SimpleRNN",
         ),
         Misconception(
             "pytorch_double_bias",
@@ -117,13 +146,38 @@ MISCONCEPTIONS: dict[str, Misconception] = {
         ),
         Misconception("close_miss", "close miss", "the method looks right; an arithmetic slip"),
         Misconception("unknown", "no known mistake", "no common mistake gives this number"),
+        # The other kinds of question.
+        Misconception("wrong_choice", "another option", "the option chosen is not the one that holds"),
+        Misconception("wrong_value", "a value that does not give the count", "this value gives another count"),
+        Misconception("requirement_unmet", "a requirement not met", "the design misses one of the requirements"),
+        Misconception("wrong_order", "out of order", "two of the items are the wrong way round"),
     )
 }
 
 #: Keys of the computed mistakes, in order of plausibility.
 MISTAKES: tuple[str, ...] = tuple(
-    k for k in MISCONCEPTIONS if k not in ("close_miss", "unknown", "return_sequences_shape", "left_out_layer")
+    k
+    for k in MISCONCEPTIONS
+    if k
+    not in (
+        "close_miss",
+        "unknown",
+        "return_sequences_shape",
+        "left_out_layer",
+        "wrong_choice",
+        "wrong_value",
+        "requirement_unmet",
+        "wrong_order",
+    )
 )
+
+#: The labels of shape questions: a shape mistake is not named like the count mistake with the same key.
+SHAPE_TITLES: dict[str, str] = {
+    "return_sequences_shape": "return_sequences misread",
+    "bidirectional_width": "one direction's width for a concatenated Bidirectional",
+    "timesteps_as_features": "timesteps and features swapped in the shape",
+    "unknown": "no known shape mistake",
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -410,38 +464,40 @@ def candidates(result: CountResult, layer: int | None = None) -> list[Candidate]
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on one answer: right or not, the misconception it matches, and why."""
+    """The verdict on one answer: right or not, the misconception it matches, and one sentence on why."""
 
     correct: bool
     misconception: str | None  # None when right; a key of MISCONCEPTIONS otherwise
     message: str
     answer: Any
     also: tuple[str, ...] = ()
+    label: str | None = None  # the title, when it is not the misconception's own (shape questions)
 
     @property
     def title(self) -> str:
         if self.correct:
             return "Right"
-        return MISCONCEPTIONS[self.misconception or "unknown"].title
+        return self.label or MISCONCEPTIONS[self.misconception or "unknown"].title
 
     def __bool__(self) -> bool:
         return self.correct
 
     def __str__(self) -> str:
-        mark = "✓" if self.correct else "✗"
-        head = "Right" if self.correct else f"Not quite ({self.title})"
-        return f"{mark} {head}: {self.message}"
+        return f"✓ Right: {self.message}" if self.correct else f"✗ {self.message}"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.correct else "#b35900"
-        mark = "&#10003;" if self.correct else "&#10007;"
-        head = "Right" if self.correct else f"Not quite &mdash; {html.escape(self.title)}"
+        head = (
+            "<b style='color:#1a7f37'>&#10003; Right</b>: "
+            if self.correct
+            else "<b style='color:#b35900'>&#10007;</b> "
+        )
         return (
             f"<div class='rnncount-feedback' style='border-left:4px solid {colour};padding:2px 8px'>"
-            f"<b style='color:{colour}'>{mark} {head}</b>: {html.escape(self.message)}</div>"
+            f"{head}{html.escape(self.message)}</div>"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -454,104 +510,169 @@ class Feedback:
         }
 
 
-def _where(result: CountResult, c: Candidate, layer_question: bool) -> str:
-    if layer_question or len(result.layers) == 1:
-        return ""
-    names = ", ".join(f"{result.layers[k].name} ({result.layers[k].type})" for k in c.layers)
-    return f" in each of {names}" if c.everywhere else f" in {names}"
-
-
 def _article(word: str) -> str:
     return f"an {word}" if word[:1] in "AEFHILMNORSX" else f"a {word}"
 
 
+def _who(result: CountResult, k: int) -> str:
+    """How a sentence names layer k: 'the LSTM' in a one-layer model, else 'lstm_1 (LSTM)'."""
+    lc = result.layers[k]
+    return f"the {lc.type}" if len(result.layers) == 1 else f"{lc.name} ({lc.type})"
+
+
+def _names(result: CountResult, ks: Sequence[int]) -> str:
+    names = [result.layers[k].name for k in ks]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_BLOCKS = {
+    "LSTM": "the input, forget and output gates and the candidate c̃",
+    "GRU": "the update gate z, the reset gate r and the candidate h̃",
+}
+
+
+def _n(value: int) -> str:
+    return group_digits(value)
+
+
 def _explain(result: CountResult, c: Candidate, layer_question: bool) -> str:
-    """One line: what the number looks like, and the right reasoning (in symbols, no answer)."""
-    lc = result.layers[c.layers[0]]
-    where = _where(result, c, layer_question)
-    general = lc.formula.general
-    if len(c.layers) > 1:
-        general = f"e.g. {lc.name} is {general}"
+    """One plain sentence: what the student seems to have done, with their numbers, and the right idea.
+
+    It names symbols and the numbers of the question (T, i, h), never the right count.
+    """
+    k = c.layers[0]
+    lc = result.layers[k]
+    who = _who(result, k)
+    many = c.everywhere and len(c.layers) > 1
+    names = _names(result, c.layers)
     cell = _cell(lc.layer)
+    sym = lc.formula.symbols
+    t = _timesteps(lc)
     if c.key == "forgot_bias":
+        if many:
+            return (
+                f"It looks as if you left out the biases of {names}; with use_bias=True, the default, every unit "
+                "of a Dense layer and every weight block of a recurrent layer has a bias."
+            )
+        if cell is None:
+            return (
+                f"It looks as if you left out the bias of {who}; a Dense layer adds one bias per unit, o = {sym['o']}."
+            )
+        g, h = lc.built.gates, sym["h"]
+        rows = "two bias rows" if isinstance(cell, GRU) and cell.reset_after else "a bias"
+        each = f"each of its {g} weight blocks has" if g > 1 else "its weight block has"
         return (
-            f"the bias looks left out{where}: with use_bias=True (the default) every unit and gate has a bias, "
-            f"so {general if len(c.layers) > 1 else lc.name + ' is ' + general}"
+            f"It looks as if you left out the bias of {who}; with use_bias=True, the default, {each} {rows} "
+            f"of h = {h} numbers."
         )
     if c.key == "gru_reset_after":
+        where = names if many else who
         if isinstance(cell, GRU) and cell.reset_after:
             return (
-                f"that is the reset_after=False count{where}; Keras 3's GRU defaults to reset_after=True, which "
-                f"keeps an input and a recurrent bias per gate: {general}"
+                f"It looks as if you counted {where} with one bias row, the reset_after=False formula; Keras's "
+                "GRU has defaulted to reset_after=True since TensorFlow 2.0, which keeps two bias rows (input and "
+                "recurrent)."
             )
         return (
-            f"that is the default reset_after=True count{where}, but this GRU sets reset_after=False: one bias "
-            f"per gate, {general}"
+            f"It looks as if you counted {where} with two bias rows, the default reset_after=True formula; this GRU "
+            "sets reset_after=False, which keeps one bias row."
         )
     if c.key == "forgot_gates":
-        gates = ", ".join(cell.gates) if cell else ""
-        kind = _article(cell.kind if cell else lc.type)
+        if many:
+            return (
+                f"It looks as if you counted one weight block in each of {names}; an LSTM has four and a GRU three, "
+                "each with its own kernel, recurrent kernel and bias."
+            )
+        kind = cell.kind if cell is not None else lc.type
         return (
-            f"the gate multiplier looks missing{where}: {kind} has g = {lc.built.gates} "
-            f"weight blocks ({gates}), each with its own kernels and bias, so multiply by g: {general}"
+            f"It looks as if you counted one weight block of {who}; {_article(kind)} has g = {lc.built.gates} weight "
+            f"blocks ({_BLOCKS.get(kind, '')}), each with its own kernel, recurrent kernel and bias."
         )
     if c.key == "wrong_gate_count":
-        counted = "three gate blocks (g = 3, like a GRU)" if isinstance(cell, LSTM) else "the LSTM formula (g = 4)"
-        if lc.built.gates > 1 and cell is not None:
-            has = f"{_article(cell.kind)} has g = {lc.built.gates} weight blocks ({', '.join(cell.gates)})"
-        else:
-            has = "a SimpleRNN has no gates (g = 1)"
-        return f"that looks counted with {counted}{where}, but {has}; so {general}"
-    if c.key == "weights_per_timestep":
-        return (
-            f"the weights look counted once per timestep{where}: the same weights are applied at every "
-            f"timestep (weight sharing), so T never multiplies a count: {general}"
-        )
+        if many:
+            return (
+                f"It looks as if you mixed up the numbers of weight blocks in {names}; an LSTM has g = 4, a GRU "
+                "g = 3 and a SimpleRNN g = 1."
+            )
+        if isinstance(cell, LSTM):
+            return (
+                f"It looks as if you counted {who} with three weight blocks, like a GRU; an LSTM has four "
+                f"({_BLOCKS['LSTM']})."
+            )
+        if isinstance(cell, GRU):
+            return (
+                f"It looks as if you counted {who} with the LSTM's four weight blocks; a GRU has three "
+                f"({_BLOCKS['GRU']})."
+            )
+        return f"It looks as if you counted {who} with the LSTM's four weight blocks; a SimpleRNN has one (g = 1)."
     if c.key == "pytorch_double_bias":
+        if many:
+            return (
+                f"It looks as if you counted two bias vectors per weight block in {names}, as PyTorch does "
+                "(bias_ih and bias_hh); Keras keeps one, except in a GRU with reset_after=True."
+            )
         return (
-            f"that is PyTorch's count{where} (two bias vectors per gate, bias_ih and bias_hh); "
-            f"Keras's {lc.type} keeps one: {general}"
+            f"It looks as if you counted two bias vectors per weight block in {who}, as PyTorch does (bias_ih and "
+            f"bias_hh); Keras's {cell.kind if cell is not None else lc.type} keeps one."
         )
     if c.key == "timesteps_as_features":
+        if many:
+            return (
+                f"It looks as if you used the {t} timesteps as the input width i of {names}; i is the last number "
+                "of each layer's input shape."
+            )
+        shape = "the input shape" if len(result.layers) == 1 else f"its input shape {format_shape(lc.input_shape)}"
         return (
-            f"the timesteps T look used as the input width i{where}: i is the number of features per timestep "
-            "(the last dimension of the input); T never enters a parameter count"
+            f"It looks as if you used the {t} timesteps as the input width i of {who}; i is the last number of "
+            f"{shape}, {sym.get('i')}."
         )
     if c.key == "bidirectional_not_doubled":
         if c.variant == "ignored":
             return (
-                "the Bidirectional wrapper looks ignored: it holds a forward and a backward copy (twice the "
-                "weights), and with merge_mode='concat' the next layer receives 2h features"
+                "It looks as if you left out the Bidirectional wrapper; it holds a forward and a backward copy of "
+                "the layer, and with merge_mode='concat' the next layer receives 2h numbers per timestep."
             )
+        inner = cell.kind if cell is not None else "layer"
+        where = names if many else who
         return (
-            f"only one direction looks counted{where}: Bidirectional holds a forward and a backward copy "
-            f"of the layer, so {general}"
+            f"It looks as if you counted one direction of {where}; Bidirectional holds a forward and a backward "
+            f"copy of the {inner}, so its weights count twice."
         )
     if c.key == "bidirectional_width":
+        where = names if many else who
         return (
-            f"the layer after a Bidirectional looks counted with i = h{where}: merge_mode='concat' joins "
-            f"both directions, so the next layer receives 2h features; then {general}"
+            f"It looks as if {where} received the width of one direction of the Bidirectional before it; "
+            "merge_mode='concat' puts the forward and backward outputs side by side, 2h numbers."
         )
     if c.key == "output_weights":
+        h = sym["h"]
+        where = names if many else who
         return (
-            f"output weights W_y (h*h + h) look counted inside {lc.name}: a Keras recurrent layer holds "
-            f"only kernel, recurrent_kernel and bias ({general}); output weights belong to the next Dense"
+            f"It looks as if you added output weights W_y (h*h + h = {_n(h * h + h)}) inside {where}; a Keras "
+            "recurrent layer holds only its kernel, recurrent kernel and bias, and output weights belong to the "
+            "next Dense layer."
+        )
+    if c.key == "weights_per_timestep":
+        where = names if many else who
+        return (
+            f"It looks as if you counted the weights of {where} once for each of the {t} timesteps; the same "
+            "weights serve every timestep, so T never multiplies a count."
         )
     if c.key == "return_sequences":
+        where = names if many else who
         if cell is not None:
             return (
-                f"the weights look multiplied by the timesteps{where}: return_sequences=True changes only the "
-                f"output shape; the same weights serve every timestep, so {general}"
+                f"It looks as if you multiplied the weights of {where} by the {t} timesteps "
+                f"{'they return' if many else 'it returns'}; "
+                "return_sequences=True changes the output shape, not the weights."
             )
+        w = lc.input_shape[-1]
         return (
-            f"{lc.name} looks counted on the whole flattened sequence: after return_sequences=True a Dense is "
-            f"applied per timestep with the same weights, so i is the last dimension only: {general}"
+            f"It looks as if you counted {where} on the whole flattened sequence of {t} x {w} numbers; a Dense "
+            f"layer after return_sequences=True acts on each timestep with the same weights, so its i is {w}."
         )
     if c.key == "left_out_layer":
-        return (
-            f"that is the total without {lc.name} ({lc.type}); every layer with weights counts, "
-            f"so add {lc.name}'s {general} too"
-        )
+        return f"It looks as if you left {who} out of the total; the total adds up every layer that has weights."
     return MISCONCEPTIONS[c.key].summary  # pragma: no cover
 
 
@@ -605,6 +726,10 @@ def parse_shape_answer(answer: Any) -> Any:
     return one(value)
 
 
+def _shape_text(shape: Any) -> str:
+    return format_shape(shape) if isinstance(shape, (tuple, list)) else str(shape)
+
+
 def _with_batch(shape: Any, like: Any) -> Any:
     """Accept a shape written without Keras's batch dimension."""
     if isinstance(shape, list) and isinstance(like, list) and len(shape) == len(like):
@@ -630,6 +755,8 @@ class Solution:
 
     @property
     def _answer_text(self) -> str:
+        if isinstance(self.answer, str):
+            return self.answer
         return group_digits(self.answer) if isinstance(self.answer, int) else format_shape(self.answer)
 
     def markdown(self) -> str:
@@ -647,14 +774,73 @@ class Solution:
         )
 
 
+# --------------------------------------------------------------------------- the interface every question shares
+
+
+class Question:
+    """What every kind of question offers: check, hints and the solution on request, a widget, a Keras proof.
+
+    Subclasses define ``question`` (the text), ``check``, ``hints``, ``solution`` and ``verify_keras``.
+    Nothing here prints: displaying a question shows its form, and only the student's buttons or calls
+    (``check``, ``hint``, ``solution``) show more.
+    """
+
+    kind: ClassVar[str] = "question"
+    placeholder: str = "your answer"
+    title: str | None = None
+    question: str = ""
+
+    def check(self, answer: Any) -> Feedback:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def hints(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def solution(self) -> Solution:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def verify_keras(self) -> None:  # pragma: no cover - abstract
+        """Raise AssertionError unless the answer key agrees with real Keras 3 models."""
+        raise NotImplementedError
+
+    def hint(self) -> str:
+        """The next hint (the last one repeats)."""
+        hints = self.hints()
+        step = getattr(self, "_hint_step", 0)
+        self._hint_step = step + 1
+        return hints[min(step, len(hints) - 1)]
+
+    def widget(self) -> Any:
+        """A small ipywidgets form: the question, an answer box, Check, Hint and Solution buttons."""
+        return exercise_widget(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        try:
+            view = self.widget()
+        except ImportError:  # pragma: no cover - ipywidgets ships with the package
+            return {"text/plain": str(self)}
+        bundle = view._repr_mimebundle_(include=include, exclude=exclude)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = str(self)
+        return bundle
+
+    def __str__(self) -> str:
+        return self.title + ": " + self.question if self.title else self.question
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "question": self.question}
+
+
 @dataclass
-class Exercise:
+class Exercise(Question):
     """A model and a question about it.
 
     ``layer`` picks the layer asked about: a 1-based number (as in "layer 2") or a
     Keras-style name (``"gru_1"``); None asks for the whole model. ``ask`` is
     ``"params"`` (a count) or ``"shape"`` (the output shape).
     """
+
+    kind = "exercise"
 
     spec: str | Sequence[Layer]
     input_shape: Any
@@ -717,8 +903,9 @@ class Exercise:
         lc = self.target
         return f"{model}: what is the {what} of layer {self._index + 1}, {lc.name} ({lc.type})?"
 
-    def __str__(self) -> str:
-        return self.title + ": " + self.question if self.title else self.question
+    @property
+    def placeholder(self) -> str:  # type: ignore[override]
+        return "(None, 30, 4)" if self.ask == "shape" else "a whole number"
 
     # -- checking
 
@@ -737,8 +924,8 @@ class Exercise:
             others = tuple(dict.fromkeys(c.key for c in matches[1:] if c.key != best.key))
             message = _explain(self.result, best, layer_question)
             if others:
-                titles = "; ".join(MISCONCEPTIONS[k].title for k in others)
-                message += f" (the same number also comes from: {titles})"
+                titles = " or ".join(MISCONCEPTIONS[k].title for k in others)
+                message = message[:-1] + f" ({_n(value)} also fits another mistake: {titles})."
             return Feedback(False, best.key, message, value, others)
         slack = max(2, right // 50)
         if abs(value - right) <= slack:
@@ -746,23 +933,23 @@ class Exercise:
             return Feedback(
                 False,
                 "close_miss",
-                f"close, but a little too {side}: the method looks right; redo the arithmetic term by term "
-                f"({self._formulas()})",
+                f"{_n(value)} is close but a little too {side}; the method looks right, so redo the arithmetic "
+                f"term by term ({self._formulas()}).",
                 value,
             )
         return Feedback(
             False,
             "unknown",
-            f"no common mistake gives this number; count step by step: {self._formulas()}",
+            f"No common mistake gives {_n(value)}; count step by step ({self._formulas()}).",
             value,
         )
 
     def _formulas(self) -> str:
         rows = self.result.layers if self.target is None else (self.target,)
         parts = [f"{lc.name}: {lc.formula.general}" for lc in rows if lc.params]
-        if self.target is None:
+        if self.target is None and len(rows) > 1:
             parts.append("then add the layers")
-        return "; ".join(parts) or "this layer has no weights"
+        return ", ".join(parts) or "this layer has no weights"
 
     def _right_message(self) -> str:
         if self.target is None:
@@ -773,7 +960,7 @@ class Exercise:
         right = self.expected
         shape = _with_batch(parse_shape_answer(answer), right)
         if shape == right:
-            return Feedback(True, None, f"Keras writes it as {format_shape(right)}, with None for the batch", shape)
+            return Feedback(True, None, f"Keras writes it as {format_shape(right)}, with None for the batch.", shape)
         k = len(self.result.layers) - 1 if self._index is None else self._index
         layers = _layers(self.result)
         tries: list[tuple[str, str, CountResult | None]] = []
@@ -783,11 +970,21 @@ class Exercise:
             j = rec[-1]
             cell = _cell(layers[j])
             flipped = _rewrap(layers[j], cell.with_options(return_sequences=not cell.return_sequences))
+            who = _who(self.result, j)
+            if cell.return_sequences:
+                why = (
+                    f"It looks as if you took {who} to return only its last timestep; with return_sequences=True "
+                    "it returns every timestep, (None, T, h)."
+                )
+            else:
+                why = (
+                    f"It looks as if you took {who} to return every timestep; with return_sequences=False it "
+                    "returns the last timestep only, (None, h)."
+                )
             tries.append(
                 (
                     "return_sequences_shape",
-                    "return_sequences decides the shape: True gives (None, T, h), every timestep; False gives "
-                    "(None, h), the last one",
+                    why,
                     _recount([*layers[:j], flipped, *layers[j + 1 :]], self.result.input_shape),
                 )
             )
@@ -799,7 +996,8 @@ class Exercise:
             tries.append(
                 (
                     "bidirectional_width",
-                    "Bidirectional with merge_mode='concat' joins the two directions: its width is 2h",
+                    "It looks as if you gave the Bidirectional output the width of one direction; "
+                    "merge_mode='concat' puts the forward and backward outputs side by side, 2h numbers.",
                     _recount(summed, self.result.input_shape),
                 )
             )
@@ -808,7 +1006,8 @@ class Exercise:
             tries.append(
                 (
                     "timesteps_as_features",
-                    "the input is (None, T, i): timesteps first, features last",
+                    f"It looks as if you swapped the timesteps and the features; the input shape "
+                    f"{format_shape(dims)} is (None, T, i), so T = {dims[1]} and i = {dims[2]}.",
                     _recount(layers, (None, dims[2], dims[1])),
                 )
             )
@@ -817,13 +1016,15 @@ class Exercise:
                 continue
             wrong = again.layers[k].output_shape
             if wrong == shape and wrong != right:
-                return Feedback(False, key, why, shape)
+                return Feedback(False, key, why, shape, label=SHAPE_TITLES[key])
         return Feedback(
             False,
             "unknown",
-            "follow the shape layer by layer: a recurrent layer gives (None, T, h) with return_sequences=True, "
-            "else (None, h); Dense changes only the last dimension",
+            f"No common mistake gives {_shape_text(shape)}; follow the shape layer by layer: a recurrent layer "
+            "gives (None, T, h) with return_sequences=True and (None, h) without, and a Dense layer changes only "
+            "the last number.",
             shape,
+            label=SHAPE_TITLES["unknown"],
         )
 
     # -- hints and solution
@@ -845,13 +1046,6 @@ class Exercise:
         out += [_count_hint(lc) for lc in rows]
         return out
 
-    def hint(self) -> str:
-        """The next hint (the last one repeats)."""
-        hints = self.hints()
-        text = hints[min(self._hint_step, len(hints) - 1)]
-        self._hint_step += 1
-        return text
-
     def solution(self) -> Solution:
         """The full by-hand working, from the engine's formulas."""
         rows = self.result.layers if self.target is None else (self.target,)
@@ -867,24 +1061,23 @@ class Exercise:
             steps.append(f"total: {self.result.total_formula}")
         return Solution(self.question, tuple(steps), self.expected)
 
-    # -- notebook display
+    # -- the proof
 
-    def widget(self) -> Any:
-        """A small ipywidgets form: answer box, Check, Hint and Solution buttons (imports ipywidgets)."""
-        return exercise_widget(self)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        try:
-            view = self.widget()
-        except ImportError:  # pragma: no cover - ipywidgets ships with the package
-            return {"text/plain": str(self)}
-        bundle = view._repr_mimebundle_(include=include, exclude=exclude)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = str(self)
-        return bundle
+    def verify_keras(self) -> None:
+        """Build the model in Keras 3 and check that the key accepts Keras's own count or shape."""
+        model = _keras_model(self.result)
+        if self.ask == "shape":
+            # The last (or asked-about) layer's output: a Sequential model has no .output of its own.
+            last = self.result.layers[-1] if self.target is None else self.target
+            got = _keras_shape(model.get_layer(last.name).output)
+        else:
+            got = model.count_params() if self.target is None else model.get_layer(self.target.name).count_params()
+        if not self.check(got).correct:
+            raise AssertionError(f"{self}: Keras says {got}, the key says {self.expected}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "spec": self.result.spec,
             "input": self.input_text,
             "layer": None if self._index is None else self._index + 1,
@@ -936,16 +1129,580 @@ def diagnose(spec: str | Sequence[Layer], input_shape: Any, answer: Any, layer: 
     return Exercise(spec, input_shape, layer=layer).check(answer)
 
 
+# --------------------------------------------------------------------------- the other kinds of question
+
+
+def _keras_model(result: CountResult) -> Any:
+    from .keras_bridge import build_model
+
+    return build_model(result, zeros=True)
+
+
+def _keras_shape(output: Any) -> Any:
+    if isinstance(output, (list, tuple)):
+        return [tuple(t.shape) for t in output]
+    return tuple(output.shape)
+
+
+def _one_of(keys: Sequence[str]) -> str:
+    return ", ".join(keys[:-1]) + " or " + keys[-1] if len(keys) > 1 else keys[0]
+
+
+class Choice(Question):
+    """A conceptual multiple-choice question.
+
+    ``options`` maps a short key to its text (a list gets the keys A, B, C, ...); ``answer`` is the
+    right key; ``why`` the one-sentence reason, shown after a right answer and in the solution;
+    ``feedback`` maps a wrong key to one sentence (or to ``(misconception_key, sentence)``);
+    ``proof`` is a function that computes the right key, from Keras or the engine, and is run only
+    by :func:`verify`.
+    """
+
+    kind = "choice"
+    placeholder = "one of the options"
+
+    def __init__(
+        self,
+        question: str,
+        options: Mapping[str, str] | Sequence[str],
+        answer: str,
+        *,
+        why: str,
+        feedback: Mapping[str, str | tuple[str, str]] | None = None,
+        hints: Sequence[str] = (),
+        proof: Callable[[], str] | None = None,
+        title: str | None = None,
+    ) -> None:
+        if isinstance(options, Mapping):
+            self.options = {str(k): str(v) for k, v in options.items()}
+        else:
+            self.options = {chr(ord("A") + n): str(text) for n, text in enumerate(options)}
+        if len(self.options) < 2:
+            raise SpecError("a multiple-choice question needs at least two options")
+        if answer not in self.options:
+            raise SpecError(f"the answer {answer!r} is not one of the options {list(self.options)}")
+        self.prompt, self.answer, self.why, self.proof, self.title = question, answer, why, proof, title
+        self.feedback = dict(feedback or {})
+        for key, value in self.feedback.items():
+            misconception = value[0] if isinstance(value, tuple) else "wrong_choice"
+            if key not in self.options or key == answer or misconception not in MISCONCEPTIONS:
+                raise SpecError(f"feedback for {key!r}: not a wrong option, or an unknown misconception key")
+        self._hints = list(hints) or ["Try each option on a small example and see which one holds."]
+        self._hint_step = 0
+
+    @property
+    def question(self) -> str:  # type: ignore[override]
+        lines = [f"{k}: {text}" if k != text else k for k, text in self.options.items()]
+        return self.prompt + "\n" + "\n".join(lines)
+
+    def _read(self, answer: Any) -> str:
+        text = str(answer).strip() if answer is not None else ""
+        for key, option in self.options.items():
+            if text.lower() in (key.lower(), option.lower()):
+                return key
+        raise SpecError(f"choose one of {_one_of(list(self.options))}; got {answer!r}")
+
+    def check(self, answer: Any) -> Feedback:
+        key = self._read(answer)
+        if key == self.answer:
+            return Feedback(True, None, self.why, key)
+        given = self.feedback.get(key)
+        if isinstance(given, tuple):
+            return Feedback(False, given[0], given[1], key)
+        message = given or f"{key} is not the one; try it on a small example, or ask for a hint."
+        return Feedback(False, "wrong_choice", message, key)
+
+    def hints(self) -> list[str]:
+        return list(self._hints)
+
+    def solution(self) -> Solution:
+        return Solution(self.prompt, (self.why,), f"{self.answer}: {self.options[self.answer]}")
+
+    def verify_keras(self) -> None:
+        if self.proof is None:
+            raise AssertionError(f"{self.title or self.prompt!r}: a Choice needs proof= to be verified")
+        got = self.proof()
+        if got != self.answer:
+            raise AssertionError(
+                f"{self.title or self.prompt!r}: the proof gives {got!r}, the key says {self.answer!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "options": dict(self.options)}
+
+
+class Inverse(Question):
+    """Find a size from a count: ``Inverse("LSTM({h})", (20, 100), 17_024, unknown="h")``.
+
+    The placeholder ``{unknown}`` may stand in the spec or in the input shape (``(20, "{i}")`` or
+    ``"20,{i}"``). ``params`` is the model's total, or layer ``layer``'s count. The key, every
+    value in ``search`` that gives the count, is found by the engine (counts never fall as a size
+    grows, so a bisection finds it).
+    """
+
+    kind = "inverse"
+
+    def __init__(
+        self,
+        spec: str,
+        input_shape: Any,
+        params: int,
+        *,
+        unknown: str = "h",
+        layer: int | None = None,
+        search: range = range(1, 100_001),
+        question: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        token = "{" + unknown + "}"
+        if token not in spec and token not in str(input_shape):
+            raise SpecError(f"put the unknown as {token} in the spec or the input shape")
+        self.spec, self.input_shape, self.params, self.unknown = spec, input_shape, int(params), unknown
+        self.layer, self.title, self._prompt = layer, title, question
+        self.placeholder = f"a whole number for {unknown}"
+        self.values = self._solve(search)
+        if not self.values:
+            raise SpecError(f"no {unknown} from {search.start} to {search.stop - 1} gives {_n(self.params)}")
+        self.answer = self.values[0]
+        self._hint_step = 0
+
+    def model(self, value: int) -> CountResult:
+        """The model with the unknown set to ``value`` (SpecError if it cannot be built)."""
+        values = {self.unknown: value}
+        shape = self.input_shape
+        if isinstance(shape, str):
+            shape = shape.format(**values)
+        elif isinstance(shape, (tuple, list)):
+            shape = tuple(int(d.format(**values)) if isinstance(d, str) else d for d in shape)
+        return count(self.spec.format(**values), shape)
+
+    def _count(self, result: CountResult) -> int:
+        return result.total if self.layer is None else result.layers[self.layer - 1].params
+
+    def _value(self, x: int) -> int | None:
+        try:
+            return self._count(self.model(x))
+        except SpecError:
+            return None
+
+    def _solve(self, search: range) -> list[int]:
+        lo, hi = search.start, search.stop - 1
+        while lo < hi:  # the smallest x whose count reaches params
+            mid = (lo + hi) // 2
+            value = self._value(mid)
+            if value is not None and value >= self.params:
+                hi = mid
+            else:
+                lo = mid + 1
+        found = []
+        while lo < search.stop and self._value(lo) == self.params:
+            found.append(lo)
+            lo += 1
+        return found
+
+    @property
+    def question(self) -> str:  # type: ignore[override]
+        given = self.input_shape
+        shape = (
+            given
+            if isinstance(given, str)
+            else ", ".join(map(str, given if isinstance(given, (tuple, list)) else [given]))
+        )
+        what = "parameters" if self.layer is None else f"parameters in layer {self.layer}"
+        default = f"{self.spec} on input ({shape}) has {_n(self.params)} {what}: what is {self.unknown}?"
+        return self._prompt or default.replace("{" + self.unknown + "}", self.unknown)
+
+    def check(self, answer: Any) -> Feedback:
+        try:
+            x = parse_answer(answer)
+        except (SpecError, ValueError):
+            raise SpecError(f"{self.unknown} is a whole number, such as 16; got {answer!r}") from None
+        try:
+            result = self.model(x)
+        except SpecError as err:
+            return Feedback(False, "wrong_value", f"With {self.unknown} = {x} the model cannot be built: {err}.", x)
+        n = self._count(result)
+        lc = result.layers[-1 if self.layer is None else self.layer - 1]
+        if x in self.values:
+            return Feedback(True, None, f"with {self.unknown} = {x}, {lc.formula.text}.", x)
+        index = None if self.layer is None else self.layer - 1
+        model = self.spec.format(**{self.unknown: x})
+        mistake = next((c for c in candidates(result, index) if c.value == self.params), None)
+        if mistake is not None:
+            title = MISCONCEPTIONS[mistake.key].title
+            return Feedback(
+                False,
+                mistake.key,
+                f"With {self.unknown} = {x}, {model} has {_n(n)} parameters, not {_n(self.params)}; {x} gives "
+                f"{_n(self.params)} only with a known mistake: {title}.",
+                x,
+            )
+        more = n > self.params
+        return Feedback(
+            False,
+            "wrong_value",
+            f"With {self.unknown} = {x}, {model} has {_n(n)} parameters, {'more' if more else 'fewer'} than "
+            f"{_n(self.params)}; try a {'smaller' if more else 'larger'} {self.unknown}.",
+            x,
+        )
+
+    def hints(self) -> list[str]:
+        result = self.model(self.answer)
+        try:
+            # The symbols that change with the unknown are not given: they would give the answer away.
+            moved: CountResult | None = self.model(self.answer + 1)
+        except SpecError:
+            moved = None
+        ks = range(len(result.layers)) if self.layer is None else [self.layer - 1]
+        parts = []
+        for k in ks:
+            lc = result.layers[k]
+            if not lc.params:
+                continue
+            other = moved.layers[k].formula.symbols if moved is not None else {}
+            known = [f"{s} = {v}" for s, v in lc.formula.symbols.items() if s != self.unknown and other.get(s) == v]
+            varies = [s for s, v in lc.formula.symbols.items() if s != self.unknown and other.get(s) != v]
+            text = f"{lc.name}: {lc.formula.general}"
+            if known:
+                text += f" with {', '.join(known)}"
+            if varies:
+                text += f" ({', '.join(varies)} {'depends' if len(varies) == 1 else 'depend'} on {self.unknown})"
+            parts.append(text)
+        out = [f"Write the count as a formula in {self.unknown}: {'; '.join(parts)}."]
+        last = result.layers[ks[-1]]
+        if self.unknown == "h" and _cell(last.layer) is not None and len(parts) == 1:
+            out.append(
+                "It is a quadratic in h: divide by the number of weight blocks g, then solve "
+                "h*h + (i + bias rows)*h = count / g, or try a round number, count, and adjust."
+            )
+        else:
+            out.append(f"The count grows with {self.unknown}: try a value, compare, and adjust.")
+        return out
+
+    def solution(self) -> Solution:
+        result = self.model(self.answer)
+        lc = result.layers[-1 if self.layer is None else self.layer - 1]
+        steps = [f"{self.unknown} = {self.answer}: {lc.formula.text}"]
+        if self.layer is None and len(result.layers) > 1:
+            steps.append(f"total: {result.total_formula}")
+        return Solution(self.question, tuple(steps), self.answer)
+
+    def verify_keras(self) -> None:
+        result = self.model(self.answer)
+        model = _keras_model(result)
+        got = (
+            model.count_params()
+            if self.layer is None
+            else model.get_layer(result.layers[self.layer - 1].name).count_params()
+        )
+        if got != self.params:
+            raise AssertionError(f"{self.question!r}: Keras counts {got} with {self.unknown} = {self.answer}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "spec": self.spec, "unknown": self.unknown, "params": self.params}
+
+
+def _kinds(result: CountResult) -> set[str]:
+    out: set[str] = set()
+    for lc in result.layers:
+        out.add(lc.layer.kind)
+        inner = getattr(lc.layer, "layer", None)
+        if isinstance(inner, Layer):
+            out.add(inner.kind)
+    return out
+
+
+class Design(Question):
+    """A design task: the student answers with a spec, and any spec that meets the requirements is right.
+
+    Requirements: ``kinds`` (layer types the model must contain), ``max_params`` and ``min_params``
+    (the total, inclusive), ``output_shape`` (the model's, with None for the batch), ``max_layers``.
+    ``example`` is one answer that meets them (checked on construction, and in Keras by :func:`verify`).
+    """
+
+    kind = "design"
+    placeholder = "layers, e.g. GRU(8)"
+
+    def __init__(
+        self,
+        task: str,
+        input_shape: Any,
+        *,
+        example: str,
+        kinds: Sequence[str] = (),
+        max_params: int | None = None,
+        min_params: int | None = None,
+        output_shape: Any = None,
+        max_layers: int | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.task, self.input_shape, self.example, self.title = task, input_shape, example, title
+        self.kinds, self.max_params, self.min_params = tuple(kinds), max_params, min_params
+        self.output_shape = None if output_shape is None else parse_shape_answer(output_shape)
+        self.max_layers = max_layers
+        self._hint_step = 0
+        if not self.check(example).correct:
+            raise SpecError(f"the example {example!r} does not meet the requirements: {self.check(example).message}")
+
+    @property
+    def requirements(self) -> list[str]:
+        out = [f"contains a {k} layer" for k in self.kinds]
+        if self.max_params is not None:
+            out.append(f"at most {_n(self.max_params)} parameters")
+        if self.min_params is not None:
+            out.append(f"at least {_n(self.min_params)} parameters")
+        if self.output_shape is not None:
+            out.append(f"output shape {format_shape(self.output_shape)}")
+        if self.max_layers is not None:
+            out.append(f"at most {self.max_layers} layers")
+        return out
+
+    @property
+    def question(self) -> str:  # type: ignore[override]
+        needs = "; ".join(self.requirements)
+        return f"{self.task} Requirements: {needs}. Answer with the layers, e.g. LSTM(8) > Dense(1)."
+
+    def check(self, answer: Any) -> Feedback:
+        text = str(answer).strip()
+        result = count(text, self.input_shape)
+        if not result.layers:
+            raise SpecError("write at least one layer, e.g. GRU(8)")
+        n = result.total
+        spec = result.spec
+        missing = [k for k in self.kinds if k not in _kinds(result)]
+        if missing:
+            return Feedback(
+                False, "requirement_unmet", f"Your model {spec} has no {missing[0]} layer; the task asks for one.", text
+            )
+        if self.max_layers is not None and len(result.layers) > self.max_layers:
+            return Feedback(
+                False,
+                "requirement_unmet",
+                f"Your model {spec} has {len(result.layers)} layers, more than the {self.max_layers} allowed.",
+                text,
+            )
+        if self.output_shape is not None:
+            shape = _with_batch(self.output_shape, result.output_shape)
+            if result.output_shape != shape:
+                return Feedback(
+                    False,
+                    "requirement_unmet",
+                    f"Your model {spec} gives {format_shape(result.output_shape)}, but the task asks for "
+                    f"{format_shape(shape)}.",
+                    text,
+                )
+        if self.max_params is not None and n > self.max_params:
+            return Feedback(
+                False,
+                "requirement_unmet",
+                f"Your model {spec} has {_n(n)} parameters, more than the {_n(self.max_params)} allowed; fewer units "
+                "shrink the h*h term fastest.",
+                text,
+            )
+        if self.min_params is not None and n < self.min_params:
+            return Feedback(
+                False,
+                "requirement_unmet",
+                f"Your model {spec} has {_n(n)} parameters, fewer than the {_n(self.min_params)} asked for.",
+                text,
+            )
+        how = result.total_formula if len(result.layers) > 1 else result.layers[0].formula.text
+        return Feedback(True, None, f"{spec} meets every requirement: {how}.", text)
+
+    def hints(self) -> list[str]:
+        example = count(self.example, self.input_shape)
+        out = [
+            "Start from one layer of the right kind and write its count as a formula in its units h: "
+            + ", ".join(f"{lc.type}: {lc.formula.general}" for lc in example.layers if lc.params)
+            + "."
+        ]
+        if self.max_params is not None:
+            out.append(
+                f"Try a round number of units, count, and halve or double it until you are under {_n(self.max_params)}."
+            )
+        return out
+
+    def _largest_units(self) -> int | None:
+        """For a one-layer example: the most units that still meet the requirements."""
+        example = count(self.example, self.input_shape)
+        if len(example.layers) != 1 or self.max_params is None:
+            return None
+        layer = example.layers[0].layer
+        inner = getattr(layer, "layer", layer)
+        if not hasattr(inner, "units"):
+            return None
+
+        def fits(units: int) -> bool:
+            try:
+                return self.check(format_spec([_rewrap(layer, inner.with_options(units=units))])).correct
+            except SpecError:
+                return False
+
+        lo, hi = inner.units, inner.units + 1
+        while fits(hi):  # counts grow with the units: double, then bisect
+            lo, hi = hi, 2 * hi
+            if hi > 1_000_000:  # pragma: no cover - no upper bound in the requirements
+                return None
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+        return lo
+
+    def solution(self) -> Solution:
+        example = count(self.example, self.input_shape)
+        how = example.total_formula if len(example.layers) > 1 else example.layers[0].formula.text
+        steps = [f"for example {example.spec}: {how}"]
+        most = self._largest_units()
+        if most is not None:
+            steps.append(f"any number of units up to {most} meets the requirements here")
+        return Solution(self.question, tuple(steps), example.spec)
+
+    def verify_keras(self) -> None:
+        example = count(self.example, self.input_shape)
+        model = _keras_model(example)
+        n = model.count_params()
+        ok = (self.max_params is None or n <= self.max_params) and (self.min_params is None or n >= self.min_params)
+        if self.output_shape is not None:
+            last = model.get_layer(example.layers[-1].name)
+            ok = ok and _keras_shape(last.output) == _with_batch(self.output_shape, example.output_shape)
+        if not ok:
+            raise AssertionError(f"{self.task!r}: in Keras the example {self.example!r} has {n} parameters")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "requirements": self.requirements}
+
+
+class Ranking(Question):
+    """Order models by their parameter count, fewest first, without computing them.
+
+    ``items``: specs (all on ``input_shape``) or ``(spec, input_shape)`` pairs, lettered A, B, C, ...
+    The key comes from the engine; two items with the same count are refused.
+    """
+
+    kind = "ranking"
+    placeholder = "letters, fewest first"
+
+    def __init__(
+        self,
+        items: Sequence[str | tuple[str, Any]],
+        input_shape: Any = None,
+        *,
+        question: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.items: dict[str, tuple[str, Any]] = {}
+        for n, item in enumerate(items):
+            spec, shape = (item, input_shape) if isinstance(item, str) else item
+            self.items[chr(ord("A") + n)] = (spec, shape)
+        if len(self.items) < 2:
+            raise SpecError("a ranking needs at least two items")
+        self.results = {k: count(spec, shape) for k, (spec, shape) in self.items.items()}
+        totals = [r.total for r in self.results.values()]
+        if len(set(totals)) != len(totals):
+            raise SpecError("two items of a ranking have the same count; choose items that differ")
+        self.answer = sorted(self.results, key=lambda k: self.results[k].total)
+        self.title, self._prompt = title, question
+        self._hint_step = 0
+
+    def _item(self, key: str) -> str:
+        result = self.results[key]
+        return f"{result.spec} on {format_shape(result.input_shape)}"
+
+    @property
+    def question(self) -> str:  # type: ignore[override]
+        head = self._prompt or "Order these by their number of parameters, fewest first, without computing them."
+        return head + "\n" + "\n".join(f"{k}: {self._item(k)}" for k in self.items)
+
+    def _read(self, answer: Any) -> list[str]:
+        if isinstance(answer, (list, tuple)):
+            letters = [str(a).strip().upper() for a in answer]
+        else:
+            tokens = re.findall(r"[A-Za-z]+", str(answer))
+            letters = [c.upper() for c in tokens[0]] if len(tokens) == 1 else [t.upper() for t in tokens]
+        if sorted(letters) != sorted(self.items):
+            raise SpecError(
+                f"write the letters {_one_of(list(self.items))} once each, fewest parameters first, "
+                f"e.g. {' '.join(reversed(list(self.items)))}; got {answer!r}"
+            )
+        return letters
+
+    def check(self, answer: Any) -> Feedback:
+        order = self._read(answer)
+        text = " ".join(order)
+        if order == self.answer:
+            counts = " < ".join(f"{k} ({_n(self.results[k].total)})" for k in order)
+            return Feedback(True, None, f"{counts}.", text)
+        placed = sum(a == b for a, b in zip(order, self.answer, strict=True))
+        first, second = next(
+            (a, b) for a, b in itertools.pairwise(order) if self.results[a].total > self.results[b].total
+        )
+        return Feedback(
+            False,
+            "wrong_order",
+            f"{placed} of {len(order)} are in the right place; you put {first} ({self.results[first].spec}) before "
+            f"{second} ({self.results[second].spec}), but {first} has more parameters.",
+            text,
+        )
+
+    def hints(self) -> list[str]:
+        return [
+            "Look at the largest term first: for a recurrent layer it is g*h*h, with g = 4 for an LSTM, 3 for a GRU "
+            "and 1 for a SimpleRNN; Bidirectional doubles everything.",
+            "Then the input term g*i*h; the timesteps T never count.",
+        ]
+
+    def solution(self) -> Solution:
+        steps = [f"{k}: {self._item(k)}: {_total_text(self.results[k])}" for k in self.answer]
+        return Solution(self.question, tuple(steps), " < ".join(self.answer))
+
+    def verify_keras(self) -> None:
+        counts = {k: _keras_model(r).count_params() for k, r in self.results.items()}
+        if sorted(counts, key=counts.get) != self.answer:
+            raise AssertionError(f"{self.question!r}: Keras orders them {sorted(counts, key=counts.get)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "items": {k: self._item(k) for k in self.items}}
+
+
+def _total_text(result: CountResult) -> str:
+    return result.total_formula if len(result.layers) > 1 else result.layers[0].formula.text
+
+
+def verify(*questions: Question, quiet: bool = False) -> None:
+    """Check every question's answer key against real Keras 3 models; print one line that shows nothing else.
+
+    Raises AssertionError at the first key that disagrees (a fault of the course, not of the student).
+    Returns None, so that a notebook cell ending in ``verify(...)`` displays only that line.
+    """
+    for q in questions:
+        q.verify_keras()
+    n = len(questions)
+    if not quiet:
+        print(f"{n} exercise{'' if n == 1 else 's'} checked against Keras")
+
+
 # --------------------------------------------------------------------------- widget
 
 
-def exercise_widget(ex: Exercise) -> Any:
-    """The ipywidgets form for an exercise. Callbacks only assign trait values (nothing is printed)."""
+def exercise_widget(ex: Question) -> Any:
+    """The ipywidgets form of a question. Callbacks only assign trait values (nothing is printed).
+
+    A :class:`Choice` gets radio buttons (none selected); every other kind a text box. Feedback,
+    hints and the solution appear only when their button is pressed.
+    """
     import ipywidgets as w
 
-    question = w.HTML(f"<b>{html.escape(ex.title or 'Exercise')}</b>: {html.escape(ex.question)}")
-    placeholder = "(None, 30, 4)" if ex.ask == "shape" else "a whole number"
-    box = w.Text(placeholder=placeholder, description="Answer:", layout=w.Layout(width="16em"))
+    text = html.escape(ex.question).replace("\n", "<br>")
+    question = w.HTML(f"<b>{html.escape(ex.title or 'Exercise')}</b>: {text}")
+    if isinstance(ex, Choice):
+        box: Any = w.RadioButtons(
+            options=[(f"{k}: {t}" if k != t else k, k) for k, t in ex.options.items()],
+            value=None,
+            layout=w.Layout(width="auto"),
+        )
+        question = w.HTML(f"<b>{html.escape(ex.title or 'Exercise')}</b>: {html.escape(ex.prompt)}")
+    else:
+        box = w.Text(placeholder=ex.placeholder, description="Answer:", layout=w.Layout(width="22em"))
     check = w.Button(description="Check", button_style="primary", layout=w.Layout(width="7em"))
     hint = w.Button(description="Hint", layout=w.Layout(width="7em"))
     solution = w.Button(description="Solution", layout=w.Layout(width="7em"))
@@ -955,6 +1712,9 @@ def exercise_widget(ex: Exercise) -> Any:
     shown: list[str] = []
 
     def on_check(_: Any = None) -> None:
+        if box.value is None:
+            feedback.value = "<span style='color:#b35900'>Choose an option first.</span>"
+            return
         try:
             feedback.value = ex.check(box.value)._repr_html_()
         except SpecError as err:
@@ -972,7 +1732,9 @@ def exercise_widget(ex: Exercise) -> Any:
     check.on_click(on_check)
     hint.on_click(on_hint)
     solution.on_click(on_solution)
-    form = w.VBox([question, w.HBox([box, check, hint, solution]), feedback, hints, worked])
+    buttons = w.HBox([check, hint, solution])
+    rows = [question, box, buttons] if isinstance(ex, Choice) else [question, w.HBox([box, check, hint, solution])]
+    form = w.VBox([*rows, feedback, hints, worked])
     form.add_class("rnncount-exercise")
     # Handles for tests and for teachers who want to drive the form from code.
     form.parts = {
@@ -1032,10 +1794,16 @@ __all__ = [
     "MISCONCEPTIONS",
     "MISTAKES",
     "RULES",
+    "SHAPE_TITLES",
     "Candidate",
+    "Choice",
+    "Design",
     "Exercise",
     "Feedback",
+    "Inverse",
     "Misconception",
+    "Question",
+    "Ranking",
     "Solution",
     "add_check_command",
     "candidates",
@@ -1043,4 +1811,5 @@ __all__ = [
     "exercise_widget",
     "parse_answer",
     "parse_shape_answer",
+    "verify",
 ]

@@ -317,7 +317,7 @@ def test_cli_check_exit_codes(capsys):
     code, out, err = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "906")
     assert code == 0 and out.startswith("✓ Right") and err == ""
     code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "888")
-    assert code == 1 and "GRU reset_after" in out
+    assert code == 1 and "reset_after=False formula" in out
     code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "42", "--layer", "2")
     assert code == 1 and "reset_after=False" in out
     code, out, _ = run(capsys, "check", SEED_STACK, "--input", "30,5", "--answer", "48", "--layer", "gru_1")
@@ -372,7 +372,7 @@ def test_widget_checks_hints_and_solves_without_printing():
     assert "Right" in parts["feedback"].value
     parts["answer"].value = "13"  # 10 + 3: the bias of the SimpleRNN left out
     parts["check"].click()
-    assert "forgot the bias" in parts["feedback"].value
+    assert "left out the bias" in parts["feedback"].value
     parts["answer"].value = "many"
     parts["check"].click()
     assert "whole number" in parts["feedback"].value
@@ -405,3 +405,227 @@ def test_a_layer_left_out_of_the_total_is_recognised():
     fb = Exercise("LSTM(4) > Dense(1)", (30, 5)).check(160)
     assert fb.misconception == "left_out_layer" and "dense (Dense)" in fb.message
     assert "165" not in fb.message
+
+
+# --------------------------------------------------------------------------- feedback wording
+
+
+def test_the_issue_example_reads_as_one_plain_sentence_with_the_students_numbers():
+    ex = Exercise("LSTM(4)", (30, 5))
+    wrong = 4 * (30 * 4 + 4 * 4 + 4)  # T = 30 taken as i
+    fb = ex.check(wrong)
+    assert fb.misconception == "timesteps_as_features"
+    assert str(fb) == (
+        "✗ It looks as if you used the 30 timesteps as the input width i of the LSTM; i is the last number of the "
+        "input shape, 5."
+    )
+
+
+def test_every_wrong_count_gets_one_sentence():
+    rng = random.Random(17)
+    seen = set()
+    for _ in range(150):
+        cell = random_cell(rng)
+        ex = Exercise(f"{cell.spec} > Dense(3)", (cell.t, cell.i))
+        for c in candidates(ex.result):
+            fb = ex.check(c.value)
+            msg = fb.message
+            assert not fb.correct and msg[0].isupper() and msg.endswith("."), msg
+            # One sentence: no full stop before the end (the numbers use commas, not points).
+            assert ". " not in msg and "\n" not in msg, msg
+            assert str(fb) == f"✗ {msg}" and "Not quite" not in str(fb)
+            seen.add(fb.misconception)
+    assert seen >= set(MISTAKES) - {"bidirectional_width"}
+
+
+def test_shape_questions_do_not_reuse_the_count_labels():
+    from rnncount.exercises import SHAPE_TITLES
+
+    bidi = Exercise("Bidirectional(GRU(8, return_sequences=True))", (30, 5), ask="shape")
+    fb = bidi.check("(None, 30, 8)")
+    assert fb.misconception == "bidirectional_width"  # the key stays stable for graders
+    assert fb.title == SHAPE_TITLES["bidirectional_width"] != MISCONCEPTIONS["bidirectional_width"].title
+    swapped = Exercise("LSTM(4, return_sequences=True)", (30, 5), ask="shape").check("(None, 5, 4)")
+    assert swapped.title != MISCONCEPTIONS["timesteps_as_features"].title
+    assert "T = 30 and i = 5" in swapped.message
+    assert fb.to_dict()["title"] == fb.title
+
+
+# --------------------------------------------------------------------------- the other kinds of question
+
+
+def test_choice_checks_keys_texts_and_per_option_feedback():
+    from rnncount.exercises import Choice
+
+    q = Choice(
+        "Which knob, doubled, more than doubles the count?",
+        {"h": "units", "i": "input width", "T": "timesteps"},
+        "h",
+        why="Only h enters squared.",
+        feedback={"T": ("weights_per_timestep", "T never enters a count.")},
+        hints=["Look for a square."],
+    )
+    assert q.check("h").correct and q.check(" H ").correct and q.check("units").correct
+    t = q.check("T")
+    assert t.misconception == "weights_per_timestep" and t.message == "T never enters a count."
+    i = q.check("i")
+    assert i.misconception == "wrong_choice" and "units" not in i.message
+    with pytest.raises(rnncount.SpecError, match="choose one of h, i or T"):
+        q.check("x")
+    assert q.hint() == "Look for a square." and q.solution().answer == "h: units"
+    with pytest.raises(AssertionError, match="proof"):
+        q.verify_keras()
+    with pytest.raises(rnncount.SpecError):
+        Choice("q", ["a", "b"], "C", why="")
+    with pytest.raises(rnncount.SpecError):
+        Choice("q", ["a", "b"], "A", why="", feedback={"A": "the right one cannot have wrong feedback"})
+
+
+def test_inverse_finds_the_size_on_random_layers():
+    from rnncount.exercises import Inverse
+
+    rng = random.Random(23)
+    for _ in range(60):
+        kind = rng.choice(["SimpleRNN", "LSTM", "GRU", "Dense"])
+        h, i = rng.randint(1, 300), rng.randint(1, 200)
+        spec = f"{kind}({h})"
+        params = rnncount.count(spec, (20, i)).total
+        q = Inverse(kind + "({h})", (20, i), params, unknown="h")
+        assert h in q.values and q.check(h).correct
+        assert all(rnncount.count(f"{kind}({v})", (20, i)).total == params for v in q.values)
+        fb = q.check(h + 1)
+        assert not fb.correct and f"{h + 1}" in fb.message
+        assert "smaller" in fb.message or fb.misconception != "wrong_value"
+        # The unknown may be the input width as well.
+        qi = Inverse(spec, (20, "{i}"), params, unknown="i")
+        assert i in qi.values and qi.check(i).correct and not qi.check(i + 1).correct
+    with pytest.raises(rnncount.SpecError, match="gives"):
+        Inverse("LSTM({h})", (20, 100), 17_025, unknown="h")
+    for bad in ["lots", None, -1, "1e3", "\u00b2"]:
+        with pytest.raises(rnncount.SpecError, match="whole number"):
+            Inverse("LSTM({h})", (20, 100), 17_024).check(bad)
+    assert Inverse("LSTM({h})", (20, 100), 17_024).check(0).misconception == "wrong_value"
+
+
+def test_inverse_names_a_known_mistake_when_a_wrong_value_fits_it():
+    from rnncount.exercises import Inverse
+
+    q = Inverse("LSTM(32)", (20, "{i}"), rnncount.count("LSTM(32)", (20, 100)).total, unknown="i")
+    fb = q.check(99)  # with PyTorch's two bias vectors, i = 99 gives the same count
+    assert fb.misconception == "pytorch_double_bias" and "i = 99" in fb.message
+
+
+def test_design_accepts_any_answer_that_meets_the_requirements():
+    from rnncount.exercises import Design
+
+    q = Design("A GRU for 30 timesteps of 8 features.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
+    for units in range(1, 80):
+        n = rnncount.count(f"GRU({units})", (30, 8)).total
+        assert q.check(f"GRU({units})").correct == (n <= 10_000)
+    assert q.check("GRU(8) > Dense(1)").correct and q.check("Bidirectional(GRU(8))").correct
+    no_gru = q.check("LSTM(8)")
+    assert no_gru.misconception == "requirement_unmet" and "no GRU layer" in no_gru.message
+    big = q.check("GRU(64)")
+    assert "14,208" in big.message and "10,000" in big.message
+    largest = max(u for u in range(1, 80) if rnncount.count(f"GRU({u})", (30, 8)).total <= 10_000)
+    assert f"up to {largest} " in str(q.solution())
+    shaped = Design("Many to many.", (30, 8), output_shape="(None, 30, 4)", example="LSTM(4, return_sequences=True)")
+    assert not shaped.check("LSTM(4)").correct and shaped.check("GRU(4, return_sequences=True)").correct
+    with pytest.raises(rnncount.SpecError, match="does not meet"):
+        Design("x", (30, 8), max_params=100, example="GRU(32)")
+    for bad in ["GRU(", "", "   ", None, "__import__('os')"]:
+        with pytest.raises(rnncount.SpecError):
+            q.check(bad)
+
+
+def test_ranking_key_and_feedback_on_every_order():
+    import itertools
+
+    from rnncount.exercises import Ranking
+
+    specs = ["LSTM(8)", "GRU(10)", "SimpleRNN(20)", "Bidirectional(SimpleRNN(8))"]
+    q = Ranking(specs, (20, 16))
+    totals = {chr(65 + k): rnncount.count(s, (20, 16)).total for k, s in enumerate(specs)}
+    assert q.answer == sorted(totals, key=totals.get)
+    for order in itertools.permutations("ABCD"):
+        fb = q.check(" ".join(order))
+        assert fb.correct == (list(order) == q.answer)
+        if not fb.correct:
+            assert fb.misconception == "wrong_order"
+            first, second = re.findall(r"put (\w) .* before (\w) ", fb.message)[0]
+            assert totals[first] > totals[second]
+    assert q.check("".join(q.answer)).correct and q.check(q.answer).correct
+    with pytest.raises(rnncount.SpecError, match="once each"):
+        q.check("A B C")
+    with pytest.raises(rnncount.SpecError, match="same count"):
+        Ranking(["LSTM(8)", "LSTM(8, name='other')"], (20, 16))
+
+
+def test_nothing_is_shown_before_the_student_asks():
+    pytest.importorskip("ipywidgets")
+    from rnncount.exercises import Choice, Design, Inverse, Ranking
+
+    questions = [
+        Exercise("LSTM(4) > Dense(1)", (30, 5)),
+        Exercise("LSTM(4, return_sequences=True)", (30, 5), ask="shape"),
+        Choice("q?", ["x", "y"], "B", why="because"),
+        Inverse("LSTM({h})", (20, 100), 17_024),
+        Design("d.", (30, 8), max_params=10_000, example="GRU(32)"),
+        Ranking(["LSTM(8)", "GRU(10)"], (20, 16)),
+    ]
+    for q in questions:
+        parts = q.widget().parts
+        assert parts["feedback"].value == parts["hints"].value == parts["worked"].value == ""
+        bundle = q._repr_mimebundle_()
+        assert bundle["text/plain"] == str(q)
+        parts["hint"].click()
+        assert parts["hints"].value.count("<li>") == 1 and parts["worked"].value == ""
+        parts["solution"].click()
+        assert "Answer:" in parts["worked"].value
+    choice = questions[2].widget().parts
+    choice["check"].click()
+    assert "Choose an option" in choice["feedback"].value
+    choice["answer"].value = "B"
+    choice["check"].click()
+    assert "Right" in choice["feedback"].value
+
+
+def test_verify_checks_every_key_against_keras_and_prints_one_line(capsys):
+    pytest.importorskip("keras")
+    from rnncount.exercises import Choice, Design, Inverse, Ranking, verify
+
+    questions = [
+        Exercise("Bidirectional(GRU(4, return_sequences=True)) > Dense(2)", (30, 5), layer=2),
+        Exercise("LSTM(4, return_state=True)", (30, 5), ask="shape"),
+        Choice("q?", ["x", "y"], "B", why="because", proof=lambda: "B"),
+        Inverse("LSTM({h})", (20, 100), 17_024),
+        Design("d.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)"),
+        Ranking(["LSTM(8)", "GRU(10)", "SimpleRNN(20)"], (20, 16)),
+    ]
+    assert verify(*questions) is None
+    assert capsys.readouterr().out == "6 exercises checked against Keras\n"
+    with pytest.raises(AssertionError):
+        verify(Choice("q?", ["x", "y"], "B", why="", proof=lambda: "A"), quiet=True)
+
+
+def test_hints_of_the_new_kinds_never_give_the_key_away():
+    from rnncount.exercises import Design, Inverse, Ranking
+
+    inverse = Inverse("LSTM({h})", (20, 100), 17_024)
+    assert inverse.values == [32]
+    assert not any(re.search(r"(?<!\d)32(?!\d)", h) for h in inverse.hints())
+    # A size the unknown passes on to a later layer is not given either (here the Dense's i = 20 * d).
+    text = Inverse(
+        "Embedding(10000, {d}) > Flatten() > Dense(1)",
+        20,
+        rnncount.count("Embedding(10000, 16) > Flatten() > Dense(1)", 20).total,
+        unknown="d",
+    )
+    assert text.values == [16] and not any(re.search(r"(?<!\d)(16|320)(?!\d)", h) for h in text.hints())
+    design = Design("d.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
+    assert not any("GRU(32)" in h for h in design.hints())
+    ranking = Ranking(["LSTM(8)", "GRU(16)", "Bidirectional(SimpleRNN(16))", "SimpleRNN(40)"], (40, 10))
+    key = " ".join(ranking.answer)
+    assert not any(key in h or "".join(ranking.answer) in h for h in ranking.hints())
+    for q in (inverse, design, ranking):
+        assert [q.hint() for _ in q.hints()] == q.hints() and q.hint() == q.hints()[-1]

@@ -1,11 +1,15 @@
 """The committed notebooks: clean, linked, Keras 3 only, and every stored output re-checked by nbval.
 
 nbval (``pytest --nbval-lax notebooks``) runs the notebooks; these tests read the files as committed,
-so what a reader sees on the web carries no editor state, no stale outputs and no dead links.
+so what a reader sees on the web carries no editor state, no stale outputs and no dead links. They also
+hold the course to its teaching rules: short Markdown cells (one idea each), lecture-mode tags on the
+cells that never belong on a slide, outputs that say what they show, and exercises that never give
+their answer away when the notebook is run top to bottom.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -43,6 +47,21 @@ KERAS2_IDIOMS = {
     r"\.predict_classes\(|\.fit_generator\(": "removed in Keras 3",
     r"\bK\.tensorflow_backend\b|keras\.backend\.tensorflow_backend": "removed in Keras 3",
 }
+# A checked cell that shows what Keras 3 does with Keras 2 code says so in this comment.
+KERAS2_ON_PURPOSE = "# Keras 2 code, shown on purpose"
+
+# One idea per Markdown cell: a slide's worth of words (formulas and link targets not counted).
+MAX_WORDS = 120
+DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+INLINE_MATH = re.compile(r"\$[^$]+\$")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE)
+# References name years and chapters ("Cho et al. (2014)", "ch. 9-10"); they are not counts to compute.
+CITATION = re.compile(r"et al\.,?\s*\(?\d{4}\)?|\b(?:ch|chapters?|sections?)\.?\s*\d+(?:\s*[-\u2013]\s*\d+)?")
+FURTHER_READING = "## Further reading"
+# What the checker says about an answer, and what a solution prints: never shown unasked.
+FEEDBACK_MARKS = ("\u2717", "Not quite", "It looks as if", "Solution:", "Answer:")
+QUESTION = re.compile(r"\b(Exercise|Choice|Inverse|Design|Ranking)\(")
+REVEALING_METHODS = {"check", "solution", "hint", "hints", "answer", "feedback", "diagnose"}
 
 # Absolute paths would tie a notebook to one machine.
 ABSOLUTE_PATH = re.compile(
@@ -99,7 +118,7 @@ def test_notebook_metadata_is_minimal(path: Path) -> None:
 def test_cells_carry_no_metadata(path: Path) -> None:
     for k, cell in enumerate(_read(path).cells):
         tags = cell.metadata.get("tags", [])
-        assert set(cell.metadata) <= {"tags"} and set(tags) <= tool.NBVAL_TAGS, f"cell {k}: {dict(cell.metadata)}"
+        assert set(cell.metadata) <= {"tags"} and set(tags) <= tool.KEPT_TAGS, f"cell {k}: {dict(cell.metadata)}"
         assert "attachments" not in cell, f"cell {k}: pasted attachments; add images as files"
 
 
@@ -133,6 +152,10 @@ def test_no_absolute_paths(path: Path) -> None:
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_code_is_keras_3(path: Path) -> None:
     for k, cell in enumerate(_code_cells(_read(path))):
+        if KERAS2_ON_PURPOSE in cell.source:
+            # Shown on purpose, so the reader must see what Keras 3 makes of it: a checked output.
+            assert tool.is_checked(cell), f"code cell {k + 1}: Keras 2 code shown on purpose needs a checked output"
+            continue
         for pattern, advice in KERAS2_IDIOMS.items():
             found = re.search(pattern, cell.source)
             assert found is None, f"code cell {k + 1}: {found.group(0)!r}: {advice}"
@@ -210,16 +233,195 @@ def test_numbers_in_the_text_are_computed(path: Path) -> None:
     checked = [c for c in _code_cells(nb) if tool.is_checked(c)]
     shown = "\n".join(_text_outputs(c) + "\n" + c.source for c in checked)
     # An exercise's question states its model; the model is defined by the cell that makes the exercise.
-    shown += "\n".join(c.source for c in _code_cells(nb) if "Exercise(" in c.source)
+    shown += "\n".join(c.source for c in _code_cells(nb) if QUESTION.search(c.source))
     known = {int(n.replace(",", "")) for n in NUMBER.findall(shown)}
     for cell in nb.cells:
         if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
             continue
+        if cell.source.startswith(FURTHER_READING):
+            continue  # references: years, chapters and page numbers, not counts
         text = LINK.sub("]", cell.source).replace("{,}", ",")  # link targets are file names, not claims
+        text = CITATION.sub("", text)
         for n in NUMBER.findall(text):
             value = int(n.replace(",", ""))
             if value >= 10:
                 assert value in known, f"{n} in {cell.source[:80]!r}... is not computed by any checked cell"
+
+
+def _words(markdown: str) -> int:
+    """Words a reader reads in a Markdown cell: a formula counts as one word, link targets and table rules as none."""
+    text = DISPLAY_MATH.sub(" x ", markdown)
+    text = INLINE_MATH.sub(" x ", text)
+    text = LINK.sub("]", text)
+    text = TABLE_RULE.sub(" ", text)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
+    return len([w for w in re.split(r"[\s|]+", text) if re.search(r"\w", w)])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_markdown_cells_are_short(path: Path) -> None:
+    """One idea per cell: no Markdown cell is longer than a slide can show."""
+    for k, cell in enumerate(_read(path).cells):
+        if cell.cell_type == "markdown":
+            n = _words(cell.source)
+            assert n <= MAX_WORDS, f"cell {k} has {n} words (at most {MAX_WORDS}): split it: {cell.source[:80]!r}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_a_heading_opens_its_cell(path: Path) -> None:
+    """A "#" or "##" heading starts a slide, so it is the first line of a cell, never in the middle of one."""
+    for k, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "markdown" or cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
+            continue  # the tool's cells: a mark, then the heading
+        body = re.sub(r"```.*?```", "", cell.source, flags=re.DOTALL).splitlines()[1:]
+        late = [line for line in body if re.match(r"#{1,2} ", line)]
+        assert not late, f"cell {k}: {late[0]!r} starts a new slide; begin a new cell there"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_setup_and_navigation_are_left_out_of_lecture_mode(path: Path) -> None:
+    nb = _read(path)
+    skip = tool.LECTURE_SKIP
+    for k, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown" and cell.source.startswith((tool.NAV_MARK, tool.CONTENTS_MARK)):
+            assert skip in tags, f"cell {k}: a navigation cell is tagged {skip!r}"
+        if cell.cell_type == "markdown" and cell.source.startswith(tool.SETUP_HEADING):
+            assert skip in tags, f"cell {k}: the Setup heading is tagged {skip!r}"
+            code = next(c for c in nb.cells[k + 1 :] if c.cell_type == "code")
+            assert skip in code.metadata.get("tags", []), f"the Setup cell after cell {k} is tagged {skip!r}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_no_empty_slides(path: Path) -> None:
+    """A code cell that displays nothing would be an empty slide once lecture mode hides the code."""
+    for k, cell in enumerate(_code_cells(_read(path))):
+        if tool.shows_nothing(cell):
+            first = cell.source.splitlines()[0] if cell.source else ""
+            assert tool.LECTURE_SKIP in cell.metadata.get("tags", []), f"code cell {k + 1} ({first!r}) shows nothing"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_outputs_say_what_they_show(path: Path) -> None:
+    """A stored output never has a line of bare numbers: a line of prose says what each number is."""
+    for k, cell in enumerate(_code_cells(_read(path))):
+        for line in _text_outputs(cell).splitlines():
+            bare = re.search(r"\d", line) and not re.search(r"[^\W\d_]", line)
+            assert not bare, f"code cell {k + 1} prints bare numbers: {line.strip()!r}; say what they are"
+
+
+def _revealing_calls(source: str) -> list[str]:
+    """Calls that show a checker's verdict, a hint or a solution: printed, displayed or a cell's last value."""
+    try:
+        tree = ast.parse(tool._python_source(source))
+    except SyntaxError:
+        return []
+
+    def revealing(node: ast.AST) -> list[str]:
+        return [
+            ast.unparse(n)
+            for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in REVEALING_METHODS
+        ]
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"print", "display"}:
+            found += [call for arg in node.args for call in revealing(arg)]
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        found += revealing(tree.body[-1])
+    return list(dict.fromkeys(found))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_run_all_gives_no_answer_away(path: Path) -> None:
+    """Running the notebook top to bottom shows no verdict, hint or solution: those come only on request."""
+    for k, cell in enumerate(_code_cells(_read(path))):
+        shown = _revealing_calls(cell.source)
+        assert not shown, f"code cell {k + 1} shows {shown[0]!r} on Run All; check answer keys silently"
+        text = _text_outputs(cell)
+        for mark in FEEDBACK_MARKS:
+            assert mark not in text, f"code cell {k + 1} stores checker feedback ({mark!r}): {text[:120]!r}"
+
+
+def _questions_and_verified(nb: Any) -> tuple[dict[str, int], set[str]]:
+    """Names bound to a new question (Exercise, Choice, ...) with their code cell, and names given to verify()."""
+    made: dict[str, int] = {}
+    verified: set[str] = set()
+    for k, cell in enumerate(_code_cells(nb)):
+        try:
+            tree = ast.parse(tool._python_source(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if QUESTION.match(name + "("):
+                    made.update({t.id: k + 1 for t in node.targets if isinstance(t, ast.Name)})
+            is_verify = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "verify"
+            if is_verify and tool.is_checked(cell):
+                verified.update(a.id for a in node.args if isinstance(a, ast.Name))
+    return made, verified
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_every_answer_key_is_verified(path: Path) -> None:
+    """nbval proves each exercise's key against Keras, silently: a checked cell calls verify() on every question."""
+    made, verified = _questions_and_verified(_read(path))
+    missing = {name: k for name, k in made.items() if name not in verified}
+    assert not missing, f"questions never given to verify() in a checked cell: {missing} (name: code cell)"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
+def test_lesson_ends_with_further_reading(path: Path) -> None:
+    cells = [c for c in _read(path).cells if c.cell_type == "markdown"]
+    assert cells[-2].source.startswith(FURTHER_READING), "the last cell before the navigation is 'Further reading'"
+    assert len(LINK.findall(cells[-2].source)) >= 3, "further reading links its references"
+
+
+def test_revealing_calls_are_found() -> None:
+    """The Run All rule sees printed and displayed verdicts, and lets silent key checks through."""
+    assert _revealing_calls("print(ex1.check(12))") == ["ex1.check(12)"]
+    assert _revealing_calls("ex1.solution()") == ["ex1.solution()"]
+    assert _revealing_calls("x = 1\ndisplay(ex.hint())") == ["ex.hint()"]
+    assert _revealing_calls("assert ex1.check(ex1.expected)\nex1.widget()") == []
+    assert _revealing_calls("ok = ex1.check(3)\nex1.widget();") == []
+    assert _revealing_calls("%time ex.check(1)\nex.widget()") == []
+
+
+def test_words_are_counted_as_read() -> None:
+    assert _words("## A title\n\nOne two [three](03_x.ipynb) $i \\cdot h$.") == 6
+    assert _words("| a | b |\n|---|---|\n| one | two |") == 4
+    assert _words("$$\nx_t W + h_{t-1} U + b\n$$\nso") == 2
+    assert _words("<!--NAVIGATION-->\n[← 01 · Dense](01_dense.ipynb)") == 2
+
+
+def test_tool_tags_what_never_belongs_on_a_slide() -> None:
+    """tag_lecture() skips navigation, Setup and code that shows nothing; it keeps tags set by hand."""
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_markdown_cell(tool.NAV_MARK + "\n[next](01_a.ipynb)"),
+        nbformat.v4.new_markdown_cell("## Setup\n\nRun this first."),
+        nbformat.v4.new_code_cell("import os\n%matplotlib inline\nimport keras"),
+        nbformat.v4.new_code_cell("ex1 = make()"),
+        nbformat.v4.new_code_cell("ex1 = make()\nex1.widget()"),
+        nbformat.v4.new_code_cell("x = 2\nprint(x)"),
+        nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 2"),
+        nbformat.v4.new_code_cell("fig = draw()\nfig;"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);"),
+        nbformat.v4.new_markdown_cell("## Idea", metadata={"tags": ["slide"]}),
+    ]
+    # 0 title, 1 navigation, 2-3 Setup, 4 an assignment, 8 a value hidden by ";"; 9 draws a figure.
+    nb = nbformat.v4.new_notebook(cells=cells)
+    assert tool.lecture_skipped(nb) == [1, 2, 3, 4, 8]
+    out = tool.tag_lecture(nb)
+    assert [tool.LECTURE_SKIP in c.metadata.get("tags", []) for c in out.cells] == [
+        k in {1, 2, 3, 4, 8} for k in range(len(cells))
+    ]
+    assert out.cells[-1].metadata["tags"] == ["slide"]
+    assert tool.tag_lecture(out) == out, "tagging twice changes nothing"
+    assert tool.clean(out).cells[1].metadata["tags"] == [tool.LECTURE_SKIP], "clean() keeps lecture tags"
 
 
 def test_tool_check_command_agrees(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python tools/notebooks.py nav              # sync the navigation cells and the index's contents
+    python tools/notebooks.py nav              # sync the navigation cells, the index's contents, lecture tags
     python tools/notebooks.py clean            # strip metadata, widget state, unchecked outputs
     python tools/notebooks.py execute [NB ...] # run on a fresh kernel, store the checked cells' outputs
     python tools/notebooks.py all [NB ...]     # nav, execute, clean: what to run after editing a notebook
@@ -16,11 +16,18 @@ other cell is committed with no outputs and no execution count.
 Navigation: each notebook has a ``<!--NAVIGATION-->`` Markdown cell after its title cell and
 another at the end, linking the previous notebook, the index and the next one. The index
 (``00_index.ipynb``) also has a ``<!--CONTENTS-->`` cell listing every notebook by its title.
+
+Lecture mode reads two cell tags: ``lecture-skip`` leaves a cell out of the slides, ``slide`` starts
+a new slide at a cell (a Markdown cell opening with ``# `` or ``## `` starts one by itself). ``nav``
+tags what never belongs on a slide: the navigation and contents cells, the ``## Setup`` heading and
+its code cell, and code cells that display nothing (their slide would be empty once the code is
+hidden). Tags added by hand are kept.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import re
 import sys
@@ -49,6 +56,12 @@ NBVAL_TAGS = {
     "nbval-raises-exception",
     "raises-exception",
 }
+
+# Cell tags lecture mode reads (a contract with rnncount's lecture mode): skip a cell, start a slide.
+LECTURE_SKIP = "lecture-skip"
+LECTURE_TAGS = {LECTURE_SKIP, "slide"}
+KEPT_TAGS = NBVAL_TAGS | LECTURE_TAGS
+SETUP_HEADING = "## Setup"
 
 # The only outputs a checked cell may store: text that nbval compares and a reader can read.
 TEXT_MIMES = ("text/plain",)
@@ -134,6 +147,72 @@ def sync_navigation(nb: Any, path: Path, paths: Sequence[Path], titles: Sequence
     return nb
 
 
+def _python_source(source: str) -> str:
+    """The cell's source with IPython magics and shell escapes blanked, so that ``ast`` can read it."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _displays(node: ast.AST) -> bool:
+    """True for what puts something on screen: print(), display(), fig.show(), any use of pyplot.
+
+    With Matplotlib's inline backend a figure made with ``plt`` is shown when the cell ends.
+    """
+    if isinstance(node, ast.Name) and node.id in {"plt", "pyplot"}:
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (isinstance(f, ast.Name) and f.id in {"print", "display"}) or (
+        isinstance(f, ast.Attribute) and f.attr in {"show", "display"}
+    )
+
+
+def shows_nothing(cell: Any) -> bool:
+    """True for a code cell that displays nothing when run: no print or display, no value at its end.
+
+    Such a cell makes an empty slide once lecture mode hides the code. A cell that cannot be parsed
+    is assumed to show something.
+    """
+    if cell.get("cell_type") != "code" or is_checked(cell):
+        return False
+    source = _python_source(cell.get("source", ""))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    if not tree.body:
+        return True
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr) and not source.rstrip().endswith(";"):
+        return False
+    return not any(_displays(node) for node in ast.walk(tree))
+
+
+def lecture_skipped(nb: Any) -> list[int]:
+    """Indices of the cells that never belong on a slide (see the module's docstring)."""
+    skipped = []
+    cells = nb.cells
+    for k, cell in enumerate(cells):
+        if _starts_with(cell, NAV_MARK) or _starts_with(cell, CONTENTS_MARK) or shows_nothing(cell):
+            skipped.append(k)
+        elif cell.cell_type == "markdown" and cell.source.lstrip().startswith(SETUP_HEADING):
+            skipped.append(k)
+            code = next((j for j in range(k + 1, len(cells)) if cells[j].cell_type == "code"), None)
+            if code is not None:
+                skipped.append(code)
+    return sorted(set(skipped))
+
+
+def tag_lecture(nb: Any) -> Any:
+    """Return a copy of ``nb`` with ``lecture-skip`` on the cells :func:`lecture_skipped` names."""
+    nb = copy.deepcopy(nb)
+    for k in lecture_skipped(nb):
+        tags = list(nb.cells[k].get("metadata", {}).get("tags", []))
+        if LECTURE_SKIP not in tags:
+            nb.cells[k].setdefault("metadata", nbformat.NotebookNode())["tags"] = [*tags, LECTURE_SKIP]
+    return nb
+
+
 def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
     merged: list[Any] = []
     for out in outputs:
@@ -169,7 +248,7 @@ def clean(nb: Any) -> Any:
     seen: set[str] = set()
     n_code = 0
     for k, cell in enumerate(nb.cells):
-        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t in NBVAL_TAGS]
+        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t in KEPT_TAGS]
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
         if not cell.get("id") or cell.id in seen:
             cell.id = f"cell-{k:02d}"
@@ -240,7 +319,7 @@ def _write(nb: Any, path: Path) -> bool:
 def tidy(path: Path, paths: Sequence[Path]) -> Any:
     """The notebook at ``path`` as it should be committed (navigation synced, cleaned)."""
     titles = [title_of(_read(p)) for p in paths]
-    return clean(sync_navigation(_read(path), path, paths, titles))
+    return clean(tag_lecture(sync_navigation(_read(path), path, paths, titles)))
 
 
 def _selected(names: Sequence[str], paths: Sequence[Path]) -> list[Path]:
@@ -277,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         if args.command in ("nav", "all"):
             titles = [title_of(_read(p)) for p in paths]
-            _write(sync_navigation(_read(path), path, paths, titles), path)
+            _write(tag_lecture(sync_navigation(_read(path), path, paths, titles)), path)
         if args.command in ("execute", "all"):
             print(f"{path.name}: executing ...", flush=True)
             nb, problems = execute(_read(path), cwd=path.parent, timeout=args.timeout)
