@@ -154,6 +154,15 @@ def _add_homework(sub: Any) -> None:
 SUBCOMMANDS += [_add_check, _add_homework]
 
 
+def _add_grade(sub: Any) -> None:
+    from .grade import add_grade_command
+
+    add_grade_command(sub)
+
+
+SUBCOMMANDS.append(_add_grade)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",
