@@ -390,7 +390,8 @@ def read_answers(source: str | os.PathLike[str] | TextIO, n: int) -> _Sheet:
     text, name = _read_text(source)
     if not text.strip():
         raise SpecError(f"{name} is empty: expected a header such as student,seed,problem,answer")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
+    # strict: a stray quote is an error with its line number, not a field that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text), strict=True)
     try:
         header: list[str] | None = None
         while header is None:
@@ -634,6 +635,9 @@ def _grade(
         if first[0] != seed:
             bad.append(BadRow(row.line, f"{row.student}: seed {seed!r} here but {first[0]!r} on line {first[1]}"))
             continue
+        if row.answer and (why := _unreadable(row.answer)):
+            bad.append(BadRow(row.line, f"{who}: {why}"))
+            continue
         mine = slots.setdefault(row.student, {})
         if row.problem in mine:
             bad.append(BadRow(row.line, f"{who}: answered twice (first on line {mine[row.problem].line})"))
@@ -663,6 +667,18 @@ def _grade(
         students.append(StudentGrade(who, seeds[who][0], tuple(graded)))
     bad.sort(key=lambda b: b.line)
     return ClassGrades(n, difficulty, students, bad, source)
+
+
+def _unreadable(text: str) -> str | None:
+    """Why an answer is neither a count nor a shape (the checker's words), or None when it reads as one."""
+    try:
+        parse_answer(text)
+    except SpecError as err:
+        try:
+            parse_shape_answer(text)
+        except SpecError:
+            return str(err)
+    return None
 
 
 Work = list[tuple[int | str, list[tuple[int, str]]]]
@@ -797,7 +813,8 @@ def _mistake_chart(stats: list[MistakeStats]) -> str:
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title("Mistakes in the class", loc="left", fontsize=15, fontweight="bold")
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        # No metadata: the same class gives the same bytes, and the page names no outside address.
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buf.getvalue()
     # Inline: drop the XML prolog and doctype; the <svg> element itself is kept whole.
     svg = svg[svg.index("<svg") :]
