@@ -801,7 +801,7 @@ def _mistake_chart(stats: list[MistakeStats]) -> str:
     labels = [m.title.replace("$", r"\$") for m in stats][::-1]
     values = [m.students for m in stats][::-1]
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "rnncount-grade", "font.size": 13}):
-        fig = Figure(figsize=(9, 0.55 * len(stats) + 1.4), layout="constrained")
+        fig = Figure(figsize=(8, 0.42 * len(stats) + 0.9), layout="constrained")
         ax = fig.add_subplot()
         colours = ["#b35900" if m.key not in ("close_miss", "unknown") else "#8a8a8a" for m in stats][::-1]
         bars = ax.barh(range(len(values)), values, color=colours, height=0.65)
@@ -811,7 +811,6 @@ def _mistake_chart(stats: list[MistakeStats]) -> str:
         ax.set_xlim(0, max(values) * 1.15)
         ax.spines[["top", "right"]].set_visible(False)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title("Mistakes in the class", loc="left", fontsize=15, fontweight="bold")
         buf = io.StringIO()
         # No metadata: the same class gives the same bytes, and the page names no outside address.
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
@@ -822,53 +821,66 @@ def _mistake_chart(stats: list[MistakeStats]) -> str:
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1100px;
-color:#1f2328;line-height:1.45;padding:0 16px}
-h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.6em 0}th,td{padding:4px 10px;border-bottom:1px solid #e5e8eb;text-align:left;
-vertical-align:top}th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.bar{display:inline-block;height:.8em;background:#1a7f37;vertical-align:middle;margin-right:6px;border-radius:2px}
-.bar.low{background:#b35900}.muted{color:#59636e}.chart svg{max-width:100%;height:auto}
-code{background:#f6f8fa;padding:0 4px;border-radius:4px}.bad{color:#b35900}
+.rnncount-grade{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1f2328;
+line-height:1.45;max-width:1280px;margin:0 auto}
+.rnncount-grade h1{font-size:1.7em;margin:.2em 0}
+.rnncount-grade h2{font-size:1.25em;margin:1.2em 0 .4em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
+.rnncount-grade .top{display:grid;grid-template-columns:minmax(0,5fr) minmax(280px,2fr);gap:32px;align-items:start}
+@media (max-width:900px){.rnncount-grade .top{grid-template-columns:minmax(0,1fr)}}
+.rnncount-grade table{border-collapse:collapse;margin:.4em 0}
+.rnncount-grade th,.rnncount-grade td{padding:4px 10px;border-bottom:1px solid #e5e8eb;text-align:left;
+vertical-align:top}
+.rnncount-grade th{background:#f6f8fa}
+.rnncount-grade .num{text-align:right;font-variant-numeric:tabular-nums}
+.rnncount-grade .bar{display:inline-block;height:.8em;background:#1a7f37;vertical-align:middle;margin-right:6px;
+border-radius:2px}
+.rnncount-grade .bar.low{background:#b35900}
+.rnncount-grade .muted{color:#59636e;font-size:1.05em}
+.rnncount-grade .chart svg{width:100%;height:auto}
+.rnncount-grade code{background:#f6f8fa;padding:0 4px;border-radius:4px}
+.rnncount-grade .bad{color:#b35900}
+.rnncount-grade td.rate{white-space:nowrap}
 """
 
 
 def _html_body(g: ClassGrades) -> str:
     e = html.escape
+    stats = g.mistake_stats
+    if stats:
+        chart = f"<div class='chart'>{g.chart_svg()}</div>"
+    else:
+        chart = "<p>No mistakes: every answer given was right.</p>"
+    rows = ""
+    for p in g.problems:
+        width = 0 if p.rate is None else round(p.rate * 100)
+        low = " low" if p.rate is not None and p.rate < 0.5 else ""
+        rows += (
+            f"<tr><td class='num'>{p.problem}</td><td class='num'>{p.answered}</td><td class='num'>{p.right}</td>"
+            f"<td class='rate'><span class='bar{low}' style='width:{width}px'></span>{_percent(p.rate)}</td></tr>"
+        )
     parts = [
+        f"<style>{_CSS}</style><div class='rnncount-grade'>",
         "<h1>Class report: counting parameters</h1>",
         f"<p class='muted'>{len(g.students)} students, {g.n} problems each (difficulty: {e(g.difficulty)}); "
         f"mean score {g.mean_score:.1f} / {g.n}.</p>",
-        "<h2>Mistakes</h2>",
+        "<div class='top'><section><h2>Mistakes, by how many students made them</h2>",
+        chart,
+        "</section><section><h2>Problems</h2>",
+        "<table class='problems'><tr><th class='num'>Problem</th><th class='num'>Answered</th>"
+        f"<th class='num'>Right</th><th>Success</th></tr>{rows}</table>",
+        "</section></div>",
     ]
-    stats = g.mistake_stats
     if stats:
-        parts.append(f"<div class='chart'>{g.chart_svg()}</div>")
         rows = "".join(
             f"<tr><td>{e(m.title)}<br><code>{e(m.key)}</code></td><td class='num'>{m.students}</td>"
             f"<td class='num'>{m.answers}</td><td>{e(m.teaching)}</td></tr>"
             for m in stats
         )
-        parts.append(
+        parts += [
+            "<h2>How to teach against each mistake</h2>",
             "<table class='mistakes'><tr><th>Mistake</th><th class='num'>Students</th><th class='num'>Answers</th>"
-            f"<th>How to teach against it</th></tr>{rows}</table>"
-        )
-    else:
-        parts.append("<p>No mistakes: every answer given was right.</p>")
-    rows = ""
-    for p in g.problems:
-        width = 0 if p.rate is None else round(p.rate * 120)
-        low = " low" if p.rate is not None and p.rate < 0.5 else ""
-        rows += (
-            f"<tr><td class='num'>{p.problem}</td><td class='num'>{p.answered}</td><td class='num'>{p.right}</td>"
-            f"<td><span class='bar{low}' style='width:{width}px'></span>{_percent(p.rate)}</td></tr>"
-        )
-    parts += [
-        "<h2>Problems</h2>",
-        "<table class='problems'><tr><th class='num'>Problem</th><th class='num'>Answered</th>"
-        f"<th class='num'>Right</th><th>Success</th></tr>{rows}</table>",
-        "<h2>Students</h2>",
-    ]
+            f"<th>How to teach against it</th></tr>{rows}</table>",
+        ]
     rows = ""
     for s in g.students:
         wrong = [a for a in s.answers if a.answered and not a.correct]
@@ -880,13 +892,15 @@ def _html_body(g: ClassGrades) -> str:
             f"<tr><td>{e(s.student)}</td><td>{e(str(s.seed))}</td><td class='num'>{s.score} / {s.out_of}</td>"
             f"<td>{notes}</td></tr>"
         )
-    parts.append(
+    parts += [
+        "<h2>Students</h2>",
         "<table class='students'><tr><th>Student</th><th>Seed</th><th class='num'>Score</th>"
-        f"<th>Wrong (problem: mistake)</th></tr>{rows}</table>"
-    )
+        f"<th>Wrong (problem: mistake)</th></tr>{rows}</table>",
+    ]
     if g.bad_rows:
         items = "".join(f"<li>{e(str(b))}</li>" for b in g.bad_rows)
         parts += [f"<h2>Skipped rows ({len(g.bad_rows)})</h2>", f"<ul class='bad'>{items}</ul>"]
+    parts.append("</div>")
     return "\n".join(parts)
 
 
@@ -897,7 +911,7 @@ def _html_report(g: ClassGrades) -> str:
         # Nothing may be fetched: no scripts, styles, fonts or images from anywhere.
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
         'img-src data:">'
-        f"<title>Class report: counting parameters</title><style>{_CSS}</style></head>\n<body>\n"
+        "<title>Class report: counting parameters</title></head>\n<body style='margin:24px 16px'>\n"
         f"{_html_body(g)}\n</body></html>\n"
     )
 
