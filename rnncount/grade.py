@@ -686,19 +686,29 @@ Work = list[tuple[int | str, list[tuple[int, str]]]]
 
 def _check_work(n: int, difficulty: str, work: Work) -> list[list[tuple[Any, ...]]]:
     """For each seed's answers: ``(True, answer, correct, mistake, message)``, or ``(False, why)`` if unreadable."""
+    import gc
+
     grader = _Grader(n, difficulty)
     out = []
-    for seed, items in work:
-        results: list[tuple[Any, ...]] = []
-        for number, text in items:
-            try:
-                fb = grader.check(grader.problem(seed, number), text)
-            except SpecError as err:
-                results.append((False, str(err)))
-                continue
-            mistake = None if fb.correct else fb.misconception or "unknown"
-            results.append((True, fb.answer, fb.correct, mistake, fb.message))
-        out.append(results)
+    # The checker allocates many small, short-lived objects and no cycles worth collecting; pausing the
+    # cyclic collector while it runs saves about a tenth of the time.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        for seed, items in work:
+            results: list[tuple[Any, ...]] = []
+            for number, text in items:
+                try:
+                    fb = grader.check(grader.problem(seed, number), text)
+                except SpecError as err:
+                    results.append((False, str(err)))
+                    continue
+                mistake = None if fb.correct else fb.misconception or "unknown"
+                results.append((True, fb.answer, fb.correct, mistake, fb.message))
+            out.append(results)
+    finally:
+        if paused:
+            gc.enable()
     return out
 
 
@@ -759,10 +769,17 @@ def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 
 
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
 def _text_report(g: ClassGrades) -> str:
     from ._text import grid
 
-    out = [f"Grades: {len(g.students)} students, {g.n} problems each (difficulty: {g.difficulty})", ""]
+    out = [
+        f"Grades: {_plural(len(g.students), 'student')}, {_plural(g.n, 'problem')} each (difficulty: {g.difficulty})"
+    ]
+    out.append("")
     for s in g.students:
         out.append(f"{s.student} (seed {s.seed}): {s.score}/{s.out_of}")
         for a in s.answers:
@@ -784,11 +801,10 @@ def _text_report(g: ClassGrades) -> str:
     else:
         out.append("Mistakes, by how many students made them:")
         for m in stats:
-            who = "student" if m.students == 1 else "students"
-            out.append(f"  {m.students} {who} ({m.answers} answers): {m.title} [{m.key}]")
+            out.append(f"  {_plural(m.students, 'student')} ({_plural(m.answers, 'answer')}): {m.title} [{m.key}]")
             out.append(f"      Teach: {m.teaching}")
     if g.bad_rows:
-        out += ["", f"Skipped {len(g.bad_rows)} rows that could not be graded (listed on stderr)."]
+        out += ["", f"Skipped {_plural(len(g.bad_rows), 'row')} that could not be graded (listed on stderr)."]
     return "\n".join(out)
 
 
@@ -861,7 +877,8 @@ def _html_body(g: ClassGrades) -> str:
     parts = [
         f"<style>{_CSS}</style><div class='rnncount-grade'>",
         "<h1>Class report: counting parameters</h1>",
-        f"<p class='muted'>{len(g.students)} students, {g.n} problems each (difficulty: {e(g.difficulty)}); "
+        f"<p class='muted'>{_plural(len(g.students), 'student')}, {_plural(g.n, 'problem')} each "
+        f"(difficulty: {e(g.difficulty)}); "
         f"mean score {g.mean_score:.1f} / {g.n}.</p>",
         "<div class='top'><section><h2>Mistakes, by how many students made them</h2>",
         chart,

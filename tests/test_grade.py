@@ -235,7 +235,7 @@ def test_the_text_report_shows_scores_mistakes_and_teaching(klass, tmp_path, cap
         assert f"{s['student']} (seed {s['seed']}): {s['score']}/{N}" in out
     for key, students in want["mistakes"].items():
         m = MISCONCEPTIONS[key]
-        assert re.search(rf"^  {students} students? \(\d+ answers\): {re.escape(m.title)} \[{key}\]$", out, re.M), key
+        assert re.search(rf"^  {students} students? \(\d+ answers?\): {re.escape(m.title)} \[{key}\]$", out, re.M), key
         assert TEACHING[key] in out
     # A wrong answer's line gives the checker's title (and, for a known mistake, its explanation).
     st = next(s for s in sub if any(m not in (None, "close_miss", "unknown") for m in s.mistake.values()))
@@ -484,3 +484,31 @@ def test_grade_is_listed_in_the_help(capsys):
     assert code == 0 and "grade" in out
     code, out, _ = run(capsys, "grade", "--help")
     assert code == 0 and "student,seed,problem,answer" in out
+
+
+# --------------------------------------------------------------------------- the README's loop
+
+
+def test_the_readmes_teacher_loop_runs_as_written(tmp_path, capsys, monkeypatch):
+    """The README's CSV, graded by the README's `rnncount grade` line, prints the README's ranking."""
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For teachers") :]
+    section = section[: section.index("\n## ", 1)]
+    sample = re.search(r"```csv\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    commands = [shlex.split(line)[1:] for line in section.splitlines() if line.startswith("rnncount ")]
+    assert [c[0] for c in commands] == ["homework", "homework", "grade"]
+    (tmp_path / "answers.csv").write_text(sample, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for argv in commands:
+        code, out, err = run(capsys, *argv)
+        assert (code, err) == (0, ""), argv
+    # The printed ranking is the one the README shows, and every file it names was written.
+    lines = out.splitlines()
+    for line in shown.splitlines():
+        assert line in lines, line
+    assert (tmp_path / "grades.csv").read_text().startswith("student,score,out_of")
+    assert "<svg" in (tmp_path / "report.html").read_text()
+    assert (ROOT / "docs" / "grade_report.png").is_file()
