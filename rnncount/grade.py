@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import SpecError
-from .exercises import MISCONCEPTIONS, Feedback, parse_answer, parse_shape_answer
+from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
 from .formula import group_digits
 from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
 from .homework import _seed as homework_seed  # the exact seed rule of `rnncount homework --seed`
@@ -246,6 +246,7 @@ class ClassGrades:
     students: list[StudentGrade]
     bad_rows: list[BadRow] = field(default_factory=list)
     source: str = ""
+    notes: list[str] = field(default_factory=list)  # warnings about the whole file, e.g. a --n that looks wrong
 
     @property
     def problems(self) -> list[ProblemStats]:
@@ -335,7 +336,9 @@ class AnswerRow:
 
 
 @dataclass
-class _Sheet:
+class AnswerSheet:
+    """A CSV of answers as read: its answers, the rows skipped, its form ("long" or "wide")."""
+
     rows: list[AnswerRow]
     bad: list[BadRow]
     form: str
@@ -385,7 +388,7 @@ def _problem_number(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def read_answers(source: str | os.PathLike[str] | TextIO, n: int) -> _Sheet:
+def read_answers(source: str | os.PathLike[str] | TextIO, n: int) -> AnswerSheet:
     """Read a CSV of answers (long or wide form) into rows; SpecError when the file is unusable."""
     text, name = _read_text(source)
     if not text.strip():
@@ -442,7 +445,7 @@ def _width_problem(row: list[str], width: int, line: int) -> BadRow | None:
     return None
 
 
-def _read_long(reader: Any, at: dict[str, int], width: int, name: str) -> _Sheet:
+def _read_long(reader: Any, at: dict[str, int], width: int, name: str) -> AnswerSheet:
     rows: list[AnswerRow] = []
     bad: list[BadRow] = []
     records = 0
@@ -461,12 +464,12 @@ def _read_long(reader: Any, at: dict[str, int], width: int, name: str) -> _Sheet
             bad.append(BadRow(line, f"{student or '?'}: the problem number must be a whole number, got {number!r}"))
             continue
         rows.append(AnswerRow(line, student, seed, k, answer))
-    return _Sheet(rows, bad, "long", records)
+    return AnswerSheet(rows, bad, "long", records)
 
 
 def _read_wide(
     reader: Any, at: dict[str, int], numbered: dict[int, int], header: list[str], header_line: int, n: int, name: str
-) -> _Sheet:
+) -> AnswerSheet:
     bad: list[BadRow] = []
     keep: dict[int, int] = {}
     seen: dict[int, str] = {}
@@ -510,7 +513,7 @@ def _read_wide(
             continue
         students[student] = line
         rows += [AnswerRow(line, student, seed, p, row[k].strip()) for k, p in keep.items()]
-    return _Sheet(rows, bad, "wide", records)
+    return AnswerSheet(rows, bad, "wide", records)
 
 
 def _int(text: str) -> int | None:
@@ -535,6 +538,7 @@ class _Grader:
         self.n = n
         self.difficulty = difficulty
         self.sets: dict[int | str, ProblemSet] = {}
+        self.exercises: dict[tuple[Any, ...], Exercise] = {}
         self.verdicts: dict[tuple[Any, ...], Feedback] = {}
 
     def problem(self, seed: int | str, number: int) -> Problem:
@@ -547,10 +551,12 @@ class _Grader:
         """The checker's verdict; SpecError (the checker's own words) when the answer cannot be read."""
         ex = problem.exercise
         value: Any = parse_shape_answer(text) if ex.ask == "shape" else parse_answer(text)
-        key = (ex.result.spec, ex.input_text, problem.layer, ex.ask, repr(value))
-        verdict = self.verdicts.get(key)
+        question = (ex.result.spec, ex.input_text, problem.layer, ex.ask)
+        verdict = self.verdicts.get((*question, repr(value)))
         if verdict is None:
-            verdict = self.verdicts[key] = ex.check(text)
+            # One Exercise per distinct question, so whatever the checker keeps about a question serves all.
+            ex = self.exercises.setdefault(question, ex)
+            verdict = self.verdicts[(*question, repr(value))] = ex.check(text)
         return verdict
 
 
@@ -602,6 +608,14 @@ def grade_csv(
     if not sheet.records:
         raise SpecError(f"{name} has a header but no answers")
     grades = _grade(sheet.rows, sheet.bad, n, difficulty, source=name, workers=workers)
+    last = max((r.problem for r in sheet.rows if r.answer and 1 <= r.problem <= n), default=n)
+    if last < n and (difficulty == "mixed" or last < n // 2):
+        # A mixed set of n problems is not the start of a longer one: grading with a wrong --n marks most answers
+        # wrong.
+        grades.notes.append(
+            f"no answer is to a problem after {last}, but --n is {n}: if the homework had {_plural(last, 'problem')}, "
+            f"grade with --n {last}"
+        )
     if not grades.students:
         raise SpecError(f"none of the {sheet.records} rows of {name} could be graded (see the lines listed above)")
     return grades
@@ -944,6 +958,8 @@ def _cmd_grade(args: Any) -> int:
     grades = grade_csv(args.answers, args.n, args.difficulty)
     for b in grades.bad_rows:
         print(f"rnncount grade: skipped {b}", file=sys.stderr)
+    for note in grades.notes:
+        print(f"rnncount grade: note: {note}", file=sys.stderr)
     if args.csv:
         _write(grades.write_csv, args.csv)
     if args.html:
@@ -988,6 +1004,7 @@ def add_grade_command(sub: Any) -> None:
 __all__ = [
     "TEACHING",
     "AnswerRow",
+    "AnswerSheet",
     "BadRow",
     "ClassGrades",
     "GradedAnswer",

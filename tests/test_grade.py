@@ -446,7 +446,7 @@ def test_unreadable_files_exit_2_with_one_line(tmp_path, capsys):
     _one_line_exit_2(code, out, err)
     out_dir = tmp_path / "no" / "such" / "dir" / "g.csv"
     path = tmp_path / "ok.csv"
-    path.write_text(f"student,seed,problem,answer\nann,5,1,{_answers()[0]}\n")
+    path.write_text("student,seed,1,2,3\nann,5," + ",".join(map(str, _answers())) + "\n")
     code, out, err = run(capsys, "grade", str(path), "--n", "3", "--csv", str(out_dir))
     _one_line_exit_2(code, out, err)
     assert "cannot write" in err
@@ -455,9 +455,9 @@ def test_unreadable_files_exit_2_with_one_line(tmp_path, capsys):
 def test_spreadsheet_exports_semicolons_latin1_and_a_bom(tmp_path, capsys):
     a = _answers()
     code, out, err = grade_text(tmp_path, capsys, f"Student;Seed;Problem;Answer\nJosé;5;1;{a[0]}\n", encoding="latin-1")
-    assert (code, err) == (0, "") and json.loads(out)["students"][0]["student"] == "José"
+    assert code == 0 and "skipped" not in err and json.loads(out)["students"][0]["student"] == "José"
     code, out, err = grade_text(tmp_path, capsys, f'\ufeffstudent,seed,Problem 1\nZoë,5,"{a[0]:,}"\n')
-    assert (code, err) == (0, "") and json.loads(out)["students"][0]["score"] == 1
+    assert code == 0 and "skipped" not in err and json.loads(out)["students"][0]["score"] == 1
 
 
 def test_hostile_names_are_escaped_in_the_report(tmp_path, capsys):
@@ -469,6 +469,18 @@ def test_hostile_names_are_escaped_in_the_report(tmp_path, capsys):
     code, _, _ = run(capsys, "grade", str(path), "--n", "3", "--html", str(tmp_path / "r.html"))
     page = (tmp_path / "r.html").read_text()
     assert code == 0 and "<script" not in page and "&lt;script&gt;" in page
+
+
+def test_a_wrong_n_is_pointed_out(tmp_path, capsys):
+    a = _answers(n=3)
+    path = tmp_path / "a.csv"
+    path.write_text("student,seed,1,2,3\nann,5," + ",".join(map(str, a)) + "\n")
+    code, out, err = run(capsys, "grade", str(path), "--n", "6")
+    assert code == 0 and "ann (seed 5):" in out
+    note = "no answer is to a problem after 3, but --n is 6: if the homework had 3 problems, grade with --n 3"
+    assert err == f"rnncount grade: note: {note}\n"
+    code, out, err = run(capsys, "grade", str(path), "--n", "3")
+    assert (code, err) == (0, "") and "ann (seed 5): 3/3" in out
 
 
 def test_python_api_and_the_text_file_object():
