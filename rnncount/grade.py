@@ -855,7 +855,7 @@ _CSS = """
 line-height:1.45;max-width:1280px;margin:0 auto}
 .rnncount-grade h1{font-size:1.7em;margin:.2em 0}
 .rnncount-grade h2{font-size:1.25em;margin:1.2em 0 .4em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
-.rnncount-grade .top{display:grid;grid-template-columns:minmax(0,5fr) minmax(280px,2fr);gap:32px;align-items:start}
+.rnncount-grade .top{display:grid;grid-template-columns:minmax(0,1fr) auto;gap:32px;align-items:start}
 @media (max-width:900px){.rnncount-grade .top{grid-template-columns:minmax(0,1fr)}}
 .rnncount-grade table{border-collapse:collapse;margin:.4em 0}
 .rnncount-grade th,.rnncount-grade td{padding:4px 10px;border-bottom:1px solid #e5e8eb;text-align:left;

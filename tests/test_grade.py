@@ -524,3 +524,29 @@ def test_the_readmes_teacher_loop_runs_as_written(tmp_path, capsys, monkeypatch)
     assert (tmp_path / "grades.csv").read_text().startswith("student,score,out_of")
     assert "<svg" in (tmp_path / "report.html").read_text()
     assert (ROOT / "docs" / "grade_report.png").is_file()
+
+
+def test_shape_questions_are_graded_like_check_ask_shape(tmp_path, capsys, monkeypatch):
+    """Should a problem set ask for an output shape, the answer is read and checked as `check --ask shape` does."""
+    import rnncount.grade as grade_module
+    from rnncount.exercises import Exercise
+    from rnncount.homework import Problem, ProblemSet
+
+    spec = "LSTM(4, return_sequences=True) > Dense(1)"
+    shape_question = Exercise(spec, (30, 5), layer=1, ask="shape")
+
+    def with_a_shape_question(seed, n, difficulty):
+        real = problem_set(seed, n, difficulty)
+        return ProblemSet(seed, difficulty, (Problem(1, "easy", "shape", shape_question), *real.problems[1:]))
+
+    monkeypatch.setattr(grade_module, "problem_set", with_a_shape_question)
+    right = shape_question.expected
+    wrong = Exercise("LSTM(4) > Dense(1)", (30, 5), layer=1, ask="shape").expected  # return_sequences misread
+    rows = [("a", 5, 1, str(right)), ("b", 5, 1, str(wrong)), ("c", 5, 1, "30, 4"), ("d", 5, 1, "(None, 7)")]
+    grades = grade_answers(rows, n=3)
+    got = [(s.student, s.answers[0].correct, s.answers[0].mistake) for s in grades.students]
+    verdicts = [shape_question.check(t) for *_, t in rows]
+    want = [(s, fb.correct, fb.misconception) for (s, *_), fb in zip(rows, verdicts, strict=True)]
+    assert got == want
+    assert got[0][1] and got[1][2] == "return_sequences_shape" and got[2][1]  # written without the batch
+    assert grades.to_dict()["students"][0]["answers"][0]["answer"] == "(None, 30, 4)"
