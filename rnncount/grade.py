@@ -196,6 +196,11 @@ class BadRow:
     line: int
     message: str
 
+    def __post_init__(self) -> None:
+        # One readable line, however long the cell that caused it.
+        text = " ".join(self.message.split())
+        object.__setattr__(self, "message", text if len(text) <= 300 else text[:297] + "...")
+
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
 
@@ -520,7 +525,7 @@ def _int(text: str) -> int | None:
     t = text.strip()
     if t.endswith(".0"):
         t = t[:-2]
-    return int(t) if t.lstrip("+-").isdigit() else None
+    return int(t) if t.lstrip("+-").isdigit() and len(t) < 20 else None
 
 
 # --------------------------------------------------------------------------- grading
@@ -687,11 +692,11 @@ def _unreadable(text: str) -> str | None:
     """Why an answer is neither a count nor a shape (the checker's words), or None when it reads as one."""
     try:
         parse_answer(text)
-    except SpecError as err:
+    except ValueError as err:  # SpecError, or Python's own limit on the digits of an int
         try:
             parse_shape_answer(text)
-        except SpecError:
-            return str(err)
+        except ValueError:
+            return str(err) if isinstance(err, SpecError) else f"cannot read {text[:20]!r}... as a number"
     return None
 
 
@@ -714,7 +719,7 @@ def _check_work(n: int, difficulty: str, work: Work) -> list[list[tuple[Any, ...
             for number, text in items:
                 try:
                     fb = grader.check(grader.problem(seed, number), text)
-                except SpecError as err:
+                except ValueError as err:  # the checker's SpecError, or an answer Python cannot read as an int
                     results.append((False, str(err)))
                     continue
                 mistake = None if fb.correct else fb.misconception or "unknown"

@@ -381,6 +381,29 @@ def test_bad_rows_are_listed_with_their_line_and_the_rest_is_graded(tmp_path, ca
     # Line 12's answer was unreadable, so line 14 is ann's answer to problem 3, not a duplicate.
 
 
+def test_hostile_cells_are_bad_rows_not_crashes(tmp_path, capsys):
+    a = _answers()
+    huge = "9" * 5000
+    text = (
+        "student,seed,problem,answer\n"
+        f"ann,5,1,{huge}\n"  # more digits than Python reads as an int
+        f"ann,5,{huge},1\n"
+        f"ann,5,2,{'x' * 3000}\n"
+        "ann,5,3,(None; 3)\n"
+        f"ann,5,1,{a[0]}\n"
+    )
+    code, out, err = grade_text(tmp_path, capsys, text)
+    assert code == 0 and json.loads(out)["students"][0]["score"] == 1
+    lines = err.splitlines()
+    assert [ln.split(":")[1] for ln in lines] == [
+        " skipped line 2",
+        " skipped line 3",
+        " skipped line 4",
+        " skipped line 5",
+    ]
+    assert all(len(ln) < 400 for ln in lines) and "Traceback" not in err
+
+
 def test_a_blank_answer_is_unanswered_not_wrong(tmp_path, capsys):
     a = _answers()
     code, out, err = grade_text(
