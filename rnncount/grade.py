@@ -999,7 +999,13 @@ def add_grade_command(sub: Any) -> None:
     )
     p.add_argument("answers", metavar="ANSWERS.csv", help="the answers: a CSV file with a header")
     p.add_argument("--n", "-n", type=int, default=10, help="how many problems the homework had (default 10)")
-    p.add_argument("--difficulty", "-d", choices=[*DIFFICULTIES, "mixed"], default="mixed", help="as given to homework")
+    p.add_argument(
+        "--difficulty",
+        "-d",
+        choices=[*DIFFICULTIES, "mixed"],
+        default="mixed",
+        help="the difficulty the homework was given with (default mixed)",
+    )
     p.add_argument("--json", action="store_true", help="print the grades as JSON")
     p.add_argument("--csv", metavar="GRADES.csv", help="also write student,score,out_of for an LMS")
     p.add_argument("--html", metavar="REPORT.html", help="also write a self-contained HTML report with a chart")
