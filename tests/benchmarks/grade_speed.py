@@ -110,6 +110,8 @@ def run() -> None:
             print(f"{label}: {rows:,} answers ({args.students} students x {args.n} problems) graded in {best:.2f} s")
             print(f"    best of {args.repeat}; {rows / best:,.0f} answers/s; goal < {GOAL_S:.0f} s: {mark}")
             print(f"    CPU time {cpu:.2f} s over {workers} worker process(es); load average {os.getloadavg()[0]:.1f}")
+            # On a busy machine the wall time says more about the neighbours than about grading.
+            print(f"    on an idle machine: about {cpu / workers:.1f} s (CPU time / workers)")
             print(f"    (writing the planted answers took {made:.1f} s, not counted)")
 
 
