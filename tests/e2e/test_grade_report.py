@@ -86,6 +86,10 @@ def test_the_report_renders_with_nothing_fetched(page: Any, artifacts: Path, tmp
         assert [int(c) for c in cells[:3]] == [p["problem"], p["answered"], p["right"]]
     assert page.locator("table.students tr").count() == len(data["students"]) + 1
 
-    # Nothing wider than the window.
+    # Nothing wider than the window, on a laptop and in a narrow window (the chart and the table then stack).
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(artifacts / "grade_report.png"), full_page=False)
+    page.set_viewport_size({"width": 760, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    table = page.locator("table.problems").bounding_box()
+    assert table is not None and table["y"] > chart.bounding_box()["y"] + chart.bounding_box()["height"] - 1
