@@ -228,6 +228,15 @@ def _add_draw(sub: Any) -> None:
 SUBCOMMANDS.append(_add_draw)
 
 
+def _add_grade(sub: Any) -> None:
+    from .grade import add_grade_command
+
+    add_grade_command(sub)
+
+
+SUBCOMMANDS.append(_add_grade)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",
