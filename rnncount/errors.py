@@ -20,3 +20,7 @@ class BuildTooLargeError(SpecError):
 
 class KerasUnavailableError(SpecError):
     """Keras or TensorFlow cannot be imported: counting still works, building does not."""
+
+
+class RnncountTypeError(TypeError):
+    """An argument of the wrong type: the message names the type expected and the type given."""
