@@ -216,7 +216,7 @@ class _Dashboard(W.VBox):
         self._picture.add_class("rnncount-diagram-svg")
         diagram_box = W.Box(
             [self._picture],
-            layout=W.Layout(width="100%", max_height=PICTURE_MAX_HEIGHT, overflow_x="hidden", overflow_y="auto"),
+            layout=W.Layout(width="100%", max_height=PICTURE_MAX_HEIGHT, overflow="hidden auto"),
         )
         diagram_box.add_class("rnncount-diagram")
         self._diagram_box = diagram_box
