@@ -9,7 +9,8 @@ on a naive dashboard (a fresh Keras model with default initialisers, ``model.sum
 and a new figure of imshow'd weights saved as PNG on every change), measuring the time
 from the assignment until every view is updated (the formula, the Keras summary and the
 picture's SVG markup, ready to send to the browser), and prints p50/p95 and the ratio.
-tests/benchmarks/browser_latency.py measures the same in a browser, keypress to paint. Goals: p95 <= 50 ms at default sizes, <= 150 ms at
+tests/benchmarks/browser_latency.py measures the same in a browser, keypress to paint.
+Goals: p95 <= 50 ms at default sizes, <= 150 ms at
 the sliders' maxima, and at least 5x faster than the naive dashboard at the maxima.
 Then 300 moves check that memory (RSS) and the number of open figures stay flat.
 Some moves switch the picture's view (weights, unrolled, cell).
