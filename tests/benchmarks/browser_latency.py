@@ -52,26 +52,33 @@ SCENARIOS = (
 # Armed before each key press: the keydown time, then a MutationObserver on the dashboard that
 # checks the three views after every change and, once all show the new numbers, waits for the
 # next animation frame (the frame that shows them) and records the time.
-_ARM_JS = """([dash, want]) => {
+_ARM_JS = """(dash, want) => {
   const norm = s => s.replace(/[\\u22c5\\u00d7\\u00b7]/g, '*').replace(/\\u2212/g, '-')
                      .replace(/[\\s,\\u2009\\u202f]/g, '');
-  const state = {t0: null, t1: null, seen: 0};
+  const state = {t0: null, t1: null, formula: null, summary: null, picture: null};
   window.__rnncountLatency = state;
+  const checks = {
+    formula: () => {
+      const math = [...dash.querySelectorAll('.rnncount-formula mjx-assistive-mml, .rnncount-formula math')];
+      const formula = norm(math.map(e => e.textContent).join(' '));
+      return math.length > 0 && want.formula.every(f => formula.includes(f));
+    },
+    summary: () => ((dash.querySelector('.rnncount-summary') || {}).textContent || '').includes(want.summary),
+    picture: () => {
+      const svg = dash.querySelector('.rnncount-diagram svg.rnncount-picture');
+      return !!svg && [...svg.querySelectorAll('text')].map(t => t.textContent).join('\\u0001') === want.picture;
+    },
+  };
   const done = () => {
-    const math = [...dash.querySelectorAll('.rnncount-formula mjx-assistive-mml, .rnncount-formula math')];
-    if (!math.length) return false;
-    const formula = norm(math.map(e => e.textContent).join(' '));
-    if (!want.formula.every(f => formula.includes(f))) return false;
-    const summary = (dash.querySelector('.rnncount-summary') || {}).textContent || '';
-    if (!summary.includes(want.summary)) return false;
-    const svg = dash.querySelector('.rnncount-diagram svg.rnncount-picture');
-    if (!svg) return false;
-    return [...svg.querySelectorAll('text')].map(t => t.textContent).join('\\u0001') === want.picture;
+    const now = performance.now();
+    for (const [name, check] of Object.entries(checks)) {
+      if (state[name] === null && check()) state[name] = now;
+    }
+    return state.formula !== null && state.summary !== null && state.picture !== null;
   };
   const keydown = e => { if (state.t0 === null) state.t0 = e.timeStamp; };
   document.addEventListener('keydown', keydown, {capture: true, once: true});
   const observer = new MutationObserver(() => {
-    state.seen += 1;
     if (state.t0 === null || state.t1 !== null || !done()) return;
     observer.disconnect();
     requestAnimationFrame(() => { state.t1 = performance.now(); });
@@ -116,17 +123,18 @@ def notebook(maxima_units: int) -> dict[str, Any]:
     }
 
 
-def measure(page: Any, dash: Any, moves: int, warmup: int) -> list[float]:
-    """Milliseconds from keydown to the painted frame showing all three views updated, per move."""
+def measure(page: Any, dash: Any, moves: int, warmup: int) -> dict[str, list[float]]:
+    """Milliseconds from keydown to the painted frame showing all three views updated, per move (``all``),
+    and to the first change of the page showing each view updated."""
     units = dash.locator(".rnncount-units")
     handle = units.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
-    out: list[float] = []
+    out: dict[str, list[float]] = {"all": [], "formula": [], "summary": [], "picture": []}
     for k in range(warmup + moves):
         state = read_explore(dash)
         target = {**state, "units": state["units"] + 1}
         want = expected(target)
-        dash.evaluate(_ARM_JS, [dash.element_handle(), want])
+        dash.evaluate(_ARM_JS, want)
         handle.focus()
         handle.press("ArrowRight")
         page.wait_for_function("() => window.__rnncountLatency.t1 !== null", timeout=60_000, polling="raf")
@@ -134,7 +142,9 @@ def measure(page: Any, dash: Any, moves: int, warmup: int) -> list[float]:
         if slider_value(units) != target["units"]:
             raise AssertionError(f"the units slider shows {slider_value(units)}, expected {target['units']}")
         if k >= warmup:
-            out.append(timing["t1"] - timing["t0"])
+            out["all"].append(timing["t1"] - timing["t0"])
+            for view in ("formula", "summary", "picture"):
+                out[view].append(timing[view] - timing["t0"])
     return out
 
 
@@ -147,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     maxima_units = 1024 - args.moves - args.warmup
-    results: dict[str, list[float]] = {}
+    results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="rnncount-latency-") as tmp:
         root, home = Path(tmp) / "site", Path(tmp) / "home"
         root.mkdir()
@@ -166,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                     dash = page.locator(".rnncount-explore").nth(k)
                     results[scenario] = measure(page, dash, args.moves, args.warmup)
                     final = read_explore(dash)
-                    print(f"{scenario}: {len(results[scenario])} moves, last setting {explore_expected(final).spec}")
+                    print(f"{scenario}: {args.moves} moves, last setting {explore_expected(final).spec}")
                 context.close()
                 browser.close()
         finally:
@@ -174,12 +184,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"load average after the runs: {os.getloadavg()[0]:.2f}, cpu count {os.cpu_count()}")
-    print(f"{'scenario':<16}{'moves':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for scenario, ms in results.items():
-        print(f"{scenario:<16}{len(ms):>6}{percentile(ms, 0.5):>10.1f}{percentile(ms, 0.95):>10.1f}{max(ms):>10.1f}")
-    print("(ms: from the keydown on the units slider until formula, summary and picture show the new numbers, painted)")
-    for scenario, ms in results.items():
-        ok = "ok" if percentile(ms, 0.95) <= 150 else "MISSED"
+    print(f"{'scenario':<16}{'shown':<10}{'moves':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for scenario, parts in results.items():
+        for part, ms in parts.items():
+            p50, p95 = percentile(ms, 0.5), percentile(ms, 0.95)
+            print(f"{scenario:<16}{part:<10}{len(ms):>6}{p50:>10.1f}{p95:>10.1f}{max(ms):>10.1f}")
+    print("(ms from the keydown on the units slider; all: until formula, summary and picture show the new numbers,")
+    print(" painted; formula/summary/picture: until the page holds that view's new numbers)")
+    for scenario, parts in results.items():
+        ok = "ok" if percentile(parts["all"], 0.95) <= 150 else "MISSED"
         print(f"{scenario}: goal p95 <= 150 ms: {ok}")
     return 0
 
