@@ -23,4 +23,7 @@ class KerasUnavailableError(SpecError):
 
 
 class RnncountTypeError(TypeError):
-    """An argument of the wrong type: the message names the type expected and the type given."""
+    """An argument of the wrong type; the message names what was expected and the type given."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
