@@ -102,7 +102,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
         "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"
     )
     assert cut == [], f"labels cut short: {cut}"
-    small = assert_labels_readable(dash, "SimpleRNN picture at 1280 px")
+    small = assert_labels_readable(dash, "SimpleRNN picture at 1280 px", overlaps=False)
     print(f"smallest label at 1280 px, {first.spec}: {small['h']:.1f} px ({small['s']!r})")
 
     # Units: two presses of the right arrow on the focused slider handle.
@@ -144,7 +144,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     poll(lambda: None if read_explore(dash)["layer"] == "LSTM" else "layer", UPDATE_S, "the LSTM toggle")
     lstm = explore_expected(read_explore(dash))
     assert_views(dash, lstm, stack=False, what="the LSTM dashboard")
-    small = assert_labels_readable(dash, "LSTM picture at 1280 px")
+    small = assert_labels_readable(dash, "LSTM picture at 1280 px", overlaps=False)
     print(f"smallest label at 1280 px, {lstm.spec}: {small['h']:.1f} px ({small['s']!r})")
     save_screenshot(dash, artifacts, "02_lstm-dashboard-1280.png")
     page.set_viewport_size({"width": 1900, "height": 1300})
