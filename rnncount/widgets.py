@@ -229,13 +229,26 @@ class _Dashboard(W.VBox):
         view_toggle.add_class("rnncount-view")
         view_toggle.observe(lambda _change: self._refresh_picture(), names="value")
         self._view_toggle = view_toggle
+        # Which recurrent layer the unrolled and cell views show, when the model has several.
+        picture_layer = W.Dropdown(description="layer", style={"description_width": "50px"})
+        picture_layer.layout = W.Layout(width="300px", display="none")
+        picture_layer.add_class("rnncount-picture-layer")
+        picture_layer.observe(self._picture_layer_chosen, names="value")
+        self._picture_layer = picture_layer
+        self._choosing = False
         self._diagram_note = W.HTML(layout=W.Layout(min_height="1.4em"))
         self._diagram_note.add_class("rnncount-diagram-note")
         # The picture and the summary (96 columns) sit side by side on a wide page and wrap one
         # above the other on a narrower one (a laptop, a projector): the picture then takes the
         # whole width, and the summary's last column (the counts) is never hidden.
         panel = W.VBox(
-            [W.HBox([view_toggle, self._diagram_note], layout=W.Layout(flex_flow="row wrap")), diagram_box],
+            [
+                W.HBox(
+                    [view_toggle, picture_layer, self._diagram_note],
+                    layout=W.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                diagram_box,
+            ],
             layout=W.Layout(flex=f"1 1 {PICTURE_MIN_WIDTH}", min_width=f"min(100%, {PICTURE_MIN_WIDTH})"),
         )
         panel.add_class("rnncount-picture-panel")
@@ -317,13 +330,45 @@ class _Dashboard(W.VBox):
         self.keras_params = entry.keras_params if entry is not None else None
         self._refresh_picture()
 
+    @property
+    def picture_layer(self) -> int | None:
+        """The index of the layer the unrolled and cell views show; None for the first recurrent layer."""
+        options = self._picture_layer.options
+        if self.view == "weights" or not options or self._picture_layer.value == options[0][1]:
+            return None
+        return self._picture_layer.value
+
+    def _picture_layer_chosen(self, _change: dict[str, Any]) -> None:
+        if not self._choosing:
+            self._refresh_picture()
+
+    def _update_picture_layers(self) -> None:
+        """Offer the recurrent layers to the unrolled and cell views (the dropdown shows when there are two or more)."""
+        assert self.result is not None
+        options = [
+            (f"{k + 1}. {lc.name} ({lc.type.split('(')[0]})", k)
+            for k, lc in enumerate(self.result.layers)
+            if lc.layer.recurrent
+        ]
+        dropdown = self._picture_layer
+        if [tuple(o) for o in dropdown.options] != options:
+            keep = dropdown.value if dropdown.value in [k for _, k in options] else None
+            self._choosing = True
+            try:
+                dropdown.options = options
+                dropdown.value = keep if keep is not None else (options[0][1] if options else None)
+            finally:
+                self._choosing = False
+        dropdown.layout.display = "flex" if len(options) > 1 and self.view != "weights" else "none"
+
     def _refresh_picture(self) -> None:
         from .drawing import to_svg
 
         if self.result is None:  # a view changed while the dashboard is being built
             return
         view = self.view
-        self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error)
+        self._update_picture_layers()
+        self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error, layer=self.picture_layer)
         self._picture.value = self.picture_svg
         note = VIEW_NOTES.get(view, "")
         self._diagram_note.value = f"<small style='color:#555'>{html.escape(note)}</small>" if note else ""

@@ -97,7 +97,7 @@ def svg_blocks(root: ET.Element) -> list[ET.Element]:
 def check_picture(w: Explorer | StackExplorer) -> None:
     """The page's picture is the engine's SVG of the current count and view, with every block's count as text."""
     assert w._picture.value == w.picture_svg
-    assert same_picture(w.picture_svg, to_svg(w.result, view=w.view, error=w.error))
+    assert same_picture(w.picture_svg, to_svg(w.result, view=w.view, error=w.error, layer=w.picture_layer))
     root = svg_root(w.picture_svg)
     if w.view != "weights" or w.error is not None:
         return
@@ -432,6 +432,29 @@ def test_the_view_toggle_switches_the_picture_only(maker: str) -> None:
     check_picture(w)
     with pytest.raises(rnncount.SpecError, match="view"):
         w.view = "sideways"
+
+
+def test_the_stack_chooses_the_layer_to_unroll() -> None:
+    s = rnncount.explore_stack("GRU(4, return_sequences=True) > LSTM(3) > Dense(1)", (5, 2))
+    chooser = s._picture_layer
+    assert "rnncount-picture-layer" in chooser._dom_classes
+    assert chooser.layout.display == "none"  # the weights view shows every layer
+    s.view = "cell"
+    assert chooser.layout.display != "none"
+    assert [k for _, k in chooser.options] == [0, 1]
+    assert s.picture_layer is None and "gru (GRU)" in " ".join(svg_texts(svg_root(s.picture_svg)))
+    chooser.value = 1
+    assert s.picture_layer == 1
+    check_picture(s)
+    assert "lstm (LSTM)" in " ".join(svg_texts(svg_root(s.picture_svg)))
+    s.controls["rows"][0]["units"].value = 5  # the choice survives an edit
+    assert chooser.value == 1
+    check_picture(s)
+    s.remove_layer(0)  # one recurrent layer left: nothing to choose
+    assert chooser.layout.display == "none" and s.picture_layer is None
+    check_picture(s)
+    w = rnncount.explore("LSTM", units=3, features=2, head=2, view="unrolled")
+    assert w._picture_layer.layout.display == "none"
 
 
 def test_the_view_can_be_chosen_when_the_dashboard_is_made() -> None:
