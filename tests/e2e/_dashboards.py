@@ -213,16 +213,50 @@ def smallest_label(dash: Any) -> dict[str, Any]:
     return min(boxes, key=lambda b: b["h"])
 
 
-def overlapping_labels(dash: Any, tolerance: float = 1.0) -> list[tuple[str, str]]:
-    """Pairs of labels whose rendered boxes overlap by more than ``tolerance`` px both ways."""
-    boxes = label_boxes(dash)
+# The ink of every piece of text in the picture (a <text>'s own text and each <tspan>, so that a
+# subscript is measured at its size and place): the piece's rendered box spans the font's whole
+# ascent and descent, so the glyphs' own extent is measured with a canvas in the same font and
+# scaled to that box. Two labels overlap when their ink boxes do.
+_INK_JS = """d => {
+  const svg = d.querySelector('.rnncount-diagram svg.rnncount-picture');
+  if (!svg) return [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  const out = [];
+  svg.querySelectorAll('text').forEach((text, label) => {
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const s = node.textContent;
+      if (!s.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const box = range.getBoundingClientRect();
+      if (!box.height) continue;
+      const st = getComputedStyle(node.parentElement);
+      ctx.font = `${st.fontStyle} ${st.fontWeight} 100px ${st.fontFamily}`;
+      const m = ctx.measureText(s);
+      const k = box.height / (m.fontBoundingBoxAscent + m.fontBoundingBoxDescent);
+      const baseline = box.top + m.fontBoundingBoxAscent * k;
+      out.push({label, s: text.textContent, x: box.left, w: box.width,
+                y: baseline - m.actualBoundingBoxAscent * k,
+                h: (m.actualBoundingBoxAscent + m.actualBoundingBoxDescent) * k});
+    }
+  });
+  return out;
+}"""
+
+
+def overlapping_labels(dash: Any, tolerance: float = 0.5) -> list[tuple[str, str, float, float]]:
+    """Pairs of labels whose glyphs' ink boxes overlap by more than ``tolerance`` px both ways, with the overlap."""
+    pieces = dash.evaluate(_INK_JS)
     pairs = []
-    for k, a in enumerate(boxes):
-        for b in boxes[k + 1 :]:
+    for k, a in enumerate(pieces):
+        for b in pieces[k + 1 :]:
+            if a["label"] == b["label"]:
+                continue
             dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
             dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
             if dx > tolerance and dy > tolerance:
-                pairs.append((a["s"], b["s"]))
+                pairs.append((a["s"], b["s"], round(dx, 1), round(dy, 1)))
     return pairs
 
 
