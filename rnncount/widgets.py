@@ -306,29 +306,32 @@ class _Dashboard(W.VBox):
         self._spec_view.value = (
             f"<code>{html.escape(spec)}</code> on input <code>{html.escape(format_shape((None, *shape)))}</code>"
         )
+        # The views are sent in order of their cost: the formula, then the picture (the browser draws
+        # it while the kernel builds the Keras model), then the Keras summary.
         entry: DisplayModel | None = None
         if error is None and result.layers:
             self.formula_text = result.formula_text
             self._formula.value = self._formula_html(result)
+            self._message.value = ""
+            self._refresh_picture()
             self.summary_text, entry = model_summary(result, self._cache, self._max_params)
             note = None if entry is not None else "The count and the picture need no Keras model."
             self._summary.value = summary_html(self.summary_text, note)
-            self._message.value = ""
-        elif error is None:
-            self.formula_text = "no layers yet"
-            self._formula.value = "<i>Add a layer to start.</i>"
-            self.summary_text = "no layers yet"
-            self._summary.value = summary_html(self.summary_text)
-            self._message.value = ""
         else:
-            self.formula_text = error
-            self._formula.value = error_html(error)
-            self.summary_text = f"Keras model not built: {error}"
+            if error is None:
+                self.formula_text = "no layers yet"
+                self._formula.value = "<i>Add a layer to start.</i>"
+                self.summary_text = "no layers yet"
+                self._message.value = ""
+            else:
+                self.formula_text = error
+                self._formula.value = error_html(error)
+                self.summary_text = f"Keras model not built: {error}"
+                self._message.value = error_html(error)
+            self._refresh_picture()
             self._summary.value = summary_html(self.summary_text)
-            self._message.value = error_html(error)
         self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
-        self._refresh_picture()
 
     @property
     def picture_layer(self) -> int | None:
