@@ -494,6 +494,9 @@ class Explorer(_Dashboard):
 
 _STACK_KINDS = ("SimpleRNN", "LSTM", "GRU", "Dense")
 
+#: A stack longer than this gets rows of controls for its first and last layers only.
+ROWS_SHOWN = 12
+
 SEQUENCES_NOTE = (
     "<b>return_sequences is managed for you:</b> every recurrent layer that feeds another recurrent "
     "layer returns the whole sequence <code>(None, T, h)</code>, because a recurrent layer reads a sequence; "
@@ -504,6 +507,16 @@ SEQUENCES_MANUAL_NOTE = (
     "<b>You manage return_sequences yourself.</b> Tick <i>manage return_sequences</i> to let every "
     "recurrent layer that feeds another one return its sequence again."
 )
+
+
+def _close_tree(widget: W.Widget) -> None:
+    """Close a widget, its children, and their Layout and Style widgets (each is a widget of its own)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
 
 
 def _inner(layer: Layer) -> Layer:
@@ -769,25 +782,33 @@ class StackExplorer(_Dashboard):
         super().refresh()
 
     def _rebuild_rows(self) -> None:
-        for row in self.controls["rows"]:
-            for w in row.values():
-                w.close()
-        rows = []
-        boxes = []
         n = len(self._layers)
-        for k, layer in enumerate(self._layers):
+        rows: list[dict[str, Any] | None] = [None] * n
+        boxes: list[W.Widget] = []
+        # A long stack gets rows for its first and last layers only (a thousand rows of controls would
+        # take minutes to make); the others are edited in the spec box or with set_layer().
+        shown = range(n) if n <= ROWS_SHOWN else [*range(ROWS_SHOWN // 2), *range(n - ROWS_SHOWN // 2, n)]
+        for k in shown:
+            if n > ROWS_SHOWN and k == n - ROWS_SHOWN // 2:
+                more = W.HTML(
+                    f"<i>… {n - ROWS_SHOWN:,} more layers (edit them in the spec box, or with set_layer()) …</i>"
+                )
+                more.add_class("rnncount-stack-more")
+                boxes.append(more)
+            layer = self._layers[k]
             row = self._row(k, layer, n)
-            rows.append(row)
+            rows[k] = row
             box = W.HBox(
                 [W.HTML(f"<b>{k + 1}.</b>", layout=W.Layout(width="28px")), *row.values()],
                 layout=W.Layout(align_items="center", flex_flow="row wrap"),
             )
             box.add_class("rnncount-stack-row")
             boxes.append(box)
-        for box in self._rows_box.children:
-            box.close()
+        old = self._rows_box.children
         self.controls["rows"] = rows
         self._rows_box.children = tuple(boxes)
+        for box in old:
+            _close_tree(box)
 
     def _row(self, k: int, layer: Layer, n: int) -> dict[str, Any]:
         inner = _inner(layer)
