@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,9 +185,9 @@ def _mathtext(text: str) -> str:
     """Our markup as Matplotlib text: ``W_{xi}`` -> ``W$_{xi}$`` (mathtext, no LaTeX needed)."""
     out = []
     for s, sub in segments(text):
-        if sub:
-            out.append("$_{" + s.replace("−", "-") + "}$")
-        else:
+        if sub and re.fullmatch(r"[\w +\-−←→]*", s):
+            out.append("$_{" + s.replace("−", "-").replace(" ", r"\ ") + "}$")
+        else:  # plain text (a stray "_{" in a user's title stays as typed)
             out.append(s.replace("$", r"\$"))
     return "".join(out)
 
@@ -242,6 +243,7 @@ def render(scene: Scene, ax: Any, pool: Any = None) -> None:
                 patch.set_gid(f"rnncount:{group.layer}:{blk.direction or ''}:{blk.name}")
                 patch.rnncount_block = blk
                 patch.rnncount_layer = group.layer
+                patch.rnncount_variable = group.data.get("variable")
             add(patch)
         elif isinstance(item, Ellipse):
             add(
