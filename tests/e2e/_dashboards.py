@@ -45,13 +45,13 @@ def _spec_line(result: CountResult) -> str:
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
-def picture_expected(result: CountResult, view: str = "weights") -> dict[str, Any]:
+def picture_expected(result: CountResult, view: str = "weights", layer: int | None = None) -> dict[str, Any]:
     """What the page's picture must hold for ``result``: rnncount's SVG texts and block counts, in order."""
     import xml.etree.ElementTree as ET
 
     from rnncount.drawing import to_svg
 
-    root = ET.fromstring(to_svg(result, view=view))
+    root = ET.fromstring(to_svg(result, view=view, layer=layer))
     texts = ["".join(t.itertext()) for t in root.iter() if t.tag in ("text", f"{SVG_NS}text")]
     blocks = [g.get("data-params") for g in root.iter() if "rnncount-block" in g.get("class", "").split()]
     return {"texts": texts, "params": blocks}
@@ -77,7 +77,7 @@ def page_picture(dash: Any) -> dict[str, Any] | None:
     return dash.evaluate(_PICTURE_JS)
 
 
-def picture_complaint(dash: Any, result: CountResult, view: str = "weights") -> str | None:
+def picture_complaint(dash: Any, result: CountResult, view: str = "weights", layer: int | None = None) -> str | None:
     """None when the page's picture is inline SVG showing exactly rnncount's picture of ``result``."""
     got = page_picture(dash)
     if got is None:
@@ -86,7 +86,7 @@ def picture_complaint(dash: Any, result: CountResult, view: str = "weights") -> 
         return f"the view toggle shows {got['view']!r}, expected {view!r}"
     if got["width"] < 50 or got["height"] < 20:
         return f"picture not visible ({got['width']:.0f} x {got['height']:.0f} px)"
-    want = picture_expected(result, view)
+    want = picture_expected(result, view, layer)
     if got["params"] != want["params"]:
         return f"the picture's blocks hold {got['params']}, rnncount's picture of {result.spec} {want['params']}"
     if got["texts"] != want["texts"]:
@@ -103,7 +103,13 @@ def latex_to_text(latex: str) -> str:
 
 
 def views_complaint(
-    dash: Any, result: CountResult, *, stack: bool, require_typeset: bool = True, view: str = "weights"
+    dash: Any,
+    result: CountResult,
+    *,
+    stack: bool,
+    require_typeset: bool = True,
+    view: str = "weights",
+    layer: int | None = None,
 ) -> str | None:
     """None when the formula, the summary and the picture of ``dash`` all show ``result``; else what is wrong."""
     spec = dash.locator(".rnncount-spec").inner_text().strip()
@@ -148,7 +154,7 @@ def views_complaint(
             return f"Keras summary row for {lc.name} does not show {lc.params:,}: {row!r}"
 
     # The picture: exactly what rnncount draws for this count, whose labels carry the numbers.
-    complaint = picture_complaint(dash, result, view)
+    complaint = picture_complaint(dash, result, view, layer)
     if complaint is not None:
         return complaint
     return layout_complaint(dash, stack=stack)
@@ -182,10 +188,17 @@ def layout_complaint(dash: Any, *, stack: bool) -> str | None:
 
 
 def assert_views(
-    dash: Any, result: CountResult, *, stack: bool, what: str, require_typeset: bool = True, view: str = "weights"
+    dash: Any,
+    result: CountResult,
+    *,
+    stack: bool,
+    what: str,
+    require_typeset: bool = True,
+    view: str = "weights",
+    layer: int | None = None,
 ) -> None:
     poll(
-        lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset, view=view),
+        lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset, view=view, layer=layer),
         UPDATE_S,
         what,
     )

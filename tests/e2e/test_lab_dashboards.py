@@ -226,6 +226,17 @@ def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
         switch_view(page, dash, third, view, stack=True)
         assert_labels_readable(dash, f"the stack's {view} view at 1280 px")
         dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / f"06_stack-{view}.png"))
+    # The unrolled and cell views of another layer, chosen in the dropdown of recurrent layers.
+    switch_view(page, dash, third, "cell", stack=True)
+    chooser = dash.locator(".rnncount-picture-layer select")
+    recurrent = [k for k, lc in enumerate(third.layers) if lc.layer.recurrent]
+    assert chooser.locator("option").count() == len(recurrent)
+    chooser.select_option(index=2)
+    assert_views(
+        dash, third, stack=True, what="the cell view of the third recurrent layer", view="cell", layer=recurrent[2]
+    )
+    assert_labels_readable(dash, "the cell view of the third recurrent layer")
+    dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / "06_stack-cell-layer3.png"))
 
     assert_clean(page, "06_stacks_and_monsters after moving the sliders")
     save_screenshot(dash, artifacts, "06_stack_builder-dashboard.png")
