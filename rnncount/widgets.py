@@ -24,7 +24,8 @@ Stable CSS classes, for styling and browser tests:
 - views: ``rnncount-formula``, ``rnncount-summary``, ``rnncount-diagram`` (the picture's
   box: as wide as the dashboard allows, scrolling vertically when the picture is taller)
   and ``rnncount-diagram-svg`` (the HTML holding the ``<svg class="rnncount-picture">``),
-  ``rnncount-view`` (the view toggle), ``rnncount-diagram-note`` (what the view shows),
+  ``rnncount-view`` (the view toggle), ``rnncount-picture-layer`` (which recurrent layer the
+  unrolled and cell views show, when there are several), ``rnncount-diagram-note`` (what the view shows),
   ``rnncount-spec`` (the model as a spec string), ``rnncount-message`` (errors and notes
   shown above the views)
 - explore controls: ``rnncount-layer``, ``rnncount-units``, ``rnncount-features``,
@@ -34,7 +35,8 @@ Stable CSS classes, for styling and browser tests:
   ``rnncount-spec-input``, ``rnncount-manage-sequences``, ``rnncount-sequences-note``,
   ``rnncount-add-kind``, ``rnncount-add-units``, ``rnncount-add``; one ``rnncount-stack-row``
   per layer holding ``rnncount-row-kind``, ``rnncount-row-units``, ``rnncount-row-sequences``,
-  ``rnncount-row-bidirectional``, ``rnncount-row-up``, ``rnncount-row-down``, ``rnncount-row-remove``
+  ``rnncount-row-bidirectional``, ``rnncount-row-up``, ``rnncount-row-down``, ``rnncount-row-remove``;
+  a stack longer than 12 layers has rows for its first and last six and one ``rnncount-stack-more`` line
 
 Wrong arguments raise rnncount's own errors before any widget is made:
 :class:`~rnncount.errors.RnncountTypeError` (a TypeError) for a value of the wrong type,
