@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import copy
 import html
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -118,11 +120,52 @@ def count_slides(cells: Sequence[Mapping[str, Any]]) -> int:
     return sum(r == "slide" for r in roles) + (1 if first is not None and roles[first] == "" else 0)
 
 
-def prepare_notebook(nb: Any, start: int = 1) -> Any:
-    """Write each cell's role (see :func:`lecture_roles`) and the slide count into ``nb``'s metadata.
+def split_sections(source: str) -> list[str]:
+    r"""Cut markdown at every ``#``/``##`` heading line (outside code fences and ``$$`` blocks).
 
-    ``start`` (1-based) is the slide to open on when the URL names none. Returns ``nb``.
+    >>> split_sections("## A\ntext\n## B\nmore")
+    ['## A\ntext', '## B\nmore']
     """
+    parts: list[list[str]] = [[]]
+    fence: str | None = None
+    math = False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if fence is None and not math and _HEADING.match(stripped) and any(x.strip() for x in parts[-1]):
+            parts.append([])
+        if stripped.startswith(("```", "~~~")):
+            mark = stripped[:3]
+            fence = None if fence == mark else (fence or mark)
+        elif fence is None and stripped.count("$$") % 2 == 1:
+            math = not math
+        parts[-1].append(line)
+    return ["\n".join(p).strip("\n") for p in parts if any(x.strip() for x in p)] or [source]
+
+
+def _split_markdown_cells(nb: Any) -> None:
+    """One markdown cell per section: a heading in the middle of a cell starts a slide of its own."""
+    cells = []
+    for cell in nb.cells:
+        pieces = split_sections(_source(cell)) if cell.get("cell_type") == "markdown" else []
+        if len(pieces) <= 1:
+            cells.append(cell)
+            continue
+        for k, piece in enumerate(pieces):
+            part = copy.deepcopy(cell)  # NotebookNode stays NotebookNode
+            part["source"] = piece
+            if k and "id" in part:
+                part["id"] = f"{cell['id']}-{k}"
+            cells.append(part)
+    nb.cells = cells
+
+
+def prepare_notebook(nb: Any, start: int = 1) -> Any:
+    """Mark the slides: write each cell's role (see :func:`lecture_roles`) and the slide count into ``nb``.
+
+    Markdown cells are first cut at each ``#``/``##`` heading (:func:`split_sections`). ``start``
+    (1-based) is the slide to open on when the URL names none. Returns ``nb``.
+    """
+    _split_markdown_cells(nb)
     roles = lecture_roles(nb.cells)
     total = count_slides(nb.cells)
     first = True
@@ -240,7 +283,17 @@ def _check_notebook(notebook: str | os.PathLike[str]) -> Path:
     path = Path(notebook)
     if path.suffix != ".ipynb" or not path.is_file():
         raise SpecError(f"lecture mode needs a notebook file (.ipynb); {str(notebook)!r} is not one")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise SpecError(f"cannot read {str(notebook)!r} as a notebook: {err}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise SpecError(f"cannot read {str(notebook)!r} as a notebook: it has no list of cells")
     return path
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def run_lecture(
@@ -267,6 +320,9 @@ def run_lecture(
         cmd = voila_command(path, config_dir=root, port=port, theme=theme)
         proc = subprocess.Popen(cmd, env=lecture_env())
         url = f"http://127.0.0.1:{port}/"
+        with contextlib.suppress(ValueError):  # not the main thread: leave SIGTERM alone
+            # Stopped like a service (SIGTERM): stop Voila and its kernels too, as Ctrl+C does.
+            signal.signal(signal.SIGTERM, _interrupt)
         try:
             if _wait_until_up(url + "voila/static/voila.js", proc):
                 print(f"rnncount lecture: {url}#/{slide}  (Ctrl+C stops)", flush=True)
@@ -415,10 +471,16 @@ def _execute(nb: Any, cwd: Path, timeout: int) -> None:
     import nbformat
     from nbclient import NotebookClient
 
+    from nbclient.exceptions import CellExecutionError
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
     with client.setup_kernel(env=lecture_env()):
         for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as err:
+                first = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+                raise SpecError(f"the notebook stopped with an error in cell {index + 1}: {first}") from None
         ids = [
             out["data"][_WIDGET_MIME]["model_id"]
             for cell in nb.cells
@@ -431,7 +493,11 @@ def _execute(nb: Any, cwd: Path, timeout: int) -> None:
             "import json as _json, rnncount.lecture as _lecture\n"
             f"print(_json.dumps(_lecture.static_widget_outputs({json.dumps(ids)})))"
         )
-        client.execute_cell(probe, len(nb.cells))
+        nb.cells.append(probe)  # nbclient writes the executed cell back into the notebook
+        try:
+            client.execute_cell(probe, len(nb.cells) - 1)
+        finally:
+            nb.cells.pop()
     text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
     errors = [o for o in probe.outputs if o.get("output_type") == "error"]
     if errors:
@@ -517,7 +583,9 @@ def add_lecture(sub: Any) -> None:
         ),
     )
     p.add_argument("notebook", help="the notebook to show, e.g. notebooks/03_lstm.ipynb")
-    p.add_argument("--port", type=int, default=None, help=f"port to serve on (default: {DEFAULT_PORT} or the next free)")
+    p.add_argument(
+        "--port", type=int, default=None, help=f"port to serve on (default: {DEFAULT_PORT} or the next free)"
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     p.add_argument("--dark", action="store_true", help="dark theme (for dim rooms)")
     p.add_argument("--slide", type=_positive, default=1, metavar="N", help="open at slide N (default: 1)")
