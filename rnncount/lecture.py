@@ -271,10 +271,12 @@ def pick_port(wanted: int | None) -> int:
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return True
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError),
+            urllib.request.urlopen(url, timeout=2) as resp,
+        ):
+            if resp.status == 200:
+                return True
         time.sleep(0.1)
     return False
 
@@ -436,7 +438,8 @@ def widget_html(widget: Any) -> str:
         labels = [str(o[0]) if isinstance(o, tuple) else str(o) for o in w.options]
         chosen = str(w.label)
         items = "".join(
-            f'<span class="rn-static-option{" rn-static-chosen" if label == chosen else ""}">{html.escape(label)}</span>'
+            f'<span class="rn-static-option{" rn-static-chosen" if label == chosen else ""}">'
+            f"{html.escape(label)}</span>"
             for label in labels
         )
         return control(description, items, "rn-static-options")
@@ -470,7 +473,6 @@ def _execute(nb: Any, cwd: Path, timeout: int) -> None:
     """Run ``nb`` in a fresh kernel; then replace every live widget output by its static HTML."""
     import nbformat
     from nbclient import NotebookClient
-
     from nbclient.exceptions import CellExecutionError
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})

@@ -153,20 +153,8 @@ def test_headings_and_tags_start_slides() -> None:
         _code("hidden()"),
         _md("## Last\n#not a heading"),
     ]
-    assert lecture_roles(cells) == [
-        "slide",
-        "skip",
-        "skip",
-        "skip",
-        "slide",
-        "",
-        "",
-        "slide",
-        "skip",
-        "skip",
-        "skip",
-        "slide",
-    ]
+    roles = ["slide", "skip", "skip", "skip", "slide", "", "", "slide", "skip", "skip", "skip", "slide"]
+    assert lecture_roles(cells) == roles
     assert count_slides(cells) == 4
 
 
