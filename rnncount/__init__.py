@@ -49,6 +49,7 @@ _LAZY = {
     "summary_text": "rnncount.keras_bridge",
     "from_keras": "rnncount.keras_bridge",
     "diagram": "rnncount.drawing",
+    "picture": "rnncount.drawing",
     "explore": "rnncount.widgets",
     "explore_stack": "rnncount.widgets",
     "Exercise": "rnncount.exercises",

@@ -154,6 +154,42 @@ def _add_homework(sub: Any) -> None:
 SUBCOMMANDS += [_add_check, _add_homework]
 
 
+def _cmd_draw(args: argparse.Namespace) -> int:
+    from .drawing import picture, save_picture
+
+    pic = picture(args.spec, args.input, view=args.view, dark=args.dark, layer=args.layer)
+    try:
+        save_picture(pic, args.output)
+    except OSError as err:
+        raise SpecError(f"cannot write {args.output!r}: {err.strerror or err}") from None
+    print(args.output)
+    return EXIT_OK
+
+
+def _add_draw(sub: Any) -> None:
+    p = sub.add_parser(
+        "draw",
+        help="draw a stack's picture (weights, unrolled or cell) as .svg, .png or .pdf",
+        description="Draw a picture for slides and handouts, e.g.: "
+        "rnncount draw 'LSTM(32) > Dense(1)' --input 20,100 --view cell -o lstm_cell.svg",
+    )
+    p.add_argument("spec", help="layers separated by '>', e.g. \"LSTM(32) > Dense(1)\"")
+    p.add_argument("--input", "-i", required=True, metavar="SHAPE", help="the input without the batch, e.g. 30,5")
+    p.add_argument(
+        "--view",
+        choices=["weights", "unrolled", "cell"],
+        default="weights",
+        help="weight blocks by gate (default), the layer unrolled over time, or one step inside the cell",
+    )
+    p.add_argument("--layer", metavar="NAME", help="the recurrent layer the unrolled and cell views show")
+    p.add_argument("--dark", action="store_true", help="light text on a dark background")
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write: .svg, .png or .pdf")
+    p.set_defaults(func=_cmd_draw)
+
+
+SUBCOMMANDS.append(_add_draw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",

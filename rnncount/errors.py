@@ -20,3 +20,10 @@ class BuildTooLargeError(SpecError):
 
 class KerasUnavailableError(SpecError):
     """Keras or TensorFlow cannot be imported: counting still works, building does not."""
+
+
+class RnncountTypeError(TypeError):
+    """An argument of the wrong type; the message names what was expected and the type given."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))

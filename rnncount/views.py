@@ -1,23 +1,18 @@
 """What the dashboards show, computed without any widget: formula, Keras summary, picture.
 
 The widgets in :mod:`rnncount.widgets` only wire controls to these functions, so the
-logic can be tested (and benchmarked) on its own. Keras and matplotlib are imported
-on first use.
+logic can be tested (and benchmarked) on its own. Keras is imported on first use.
 
-Speed comes from three places: display models are built with zero initialisers
-(only the shapes matter), their summaries are kept in an LRU cache keyed by the
-spec and the input shape, and the picture is drawn into one reused Figure (its
-artists updated in place, each label's bitmap and each glyph rendered once) whose
-PNG bytes are cached by the picture's content.
+Speed comes from two places: display models are built without allocating their
+weights (only the shapes matter), and their summaries are kept in an LRU cache keyed
+by the spec and the input shape. The picture is SVG markup from
+:func:`rnncount.drawing.to_svg`: text, never pixels, so it costs no rendering here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-import math
-import struct
-import zlib
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,12 +29,6 @@ SUMMARY_LINE_LENGTH = 96
 #: Dashboards refuse Keras builds above this many parameters (the count and picture still update).
 DASHBOARD_MAX_PARAMS = 50_000_000
 
-#: PNG resolution of the dashboards' picture.
-DPI = 80
-
-#: The picture's size (inches) snaps to multiples of this.
-SIZE_STEP = 1.0
-
 
 @dataclass(frozen=True)
 class DisplayModel:
@@ -55,29 +44,35 @@ def build_display_model(result: CountResult, max_params: int = DASHBOARD_MAX_PAR
 
     Inside ``keras.StatelessScope(initialize_variables=False)`` Keras creates every
     variable with its shape but defers allocating its values, so even a 16-million
-    weight model is built in milliseconds and costs no memory. ``count_params()`` and
-    ``summary()`` read only shapes. Such a model cannot be trained or called; use
-    :func:`rnncount.build_model` for that. If this Keras lacks the scope, the model is
-    built with zero initialisers instead.
+    weight model is built in tens of milliseconds and costs no memory. ``count_params()``
+    and ``summary()`` read only shapes. Such a model cannot be trained or called; use
+    :func:`rnncount.build_model` for that.
     """
     from .keras_bridge import build_model, keras
 
     k = keras()
-    scope = getattr(k, "StatelessScope", None)
-    try:
-        from keras.src.backend.common import global_state
-    except ImportError:  # pragma: no cover - a Keras without this layout
-        global_state = None
-    if scope is None or global_state is None:  # pragma: no cover
-        return build_model(result, zeros=True, max_params=max_params)
-    pending = list(global_state.get_global_attribute("uninitialized_variables", []) or [])
-    try:
-        with scope(initialize_variables=False):
-            model = build_model(result, zeros=True, max_params=max_params)
-    finally:
-        # Keras lists deferred variables to initialise them all later; ours must never be.
-        global_state.set_global_attribute("uninitialized_variables", pending)
-    return model
+    # Keras lists every deferred variable in its per-thread global state, to allocate them all
+    # when the next initialising StatelessScope closes; ours must never be, and must not be kept
+    # alive by that list. Keras has no public call to drop the list (initialize_all_variables
+    # and global_state are private), but the state is thread-local: built in a thread of its
+    # own, the list dies with the thread, and the caller's state is never touched.
+    policy = k.config.dtype_policy()
+    out: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            k.config.set_dtype_policy(policy)  # the caller's policy (also thread-local), so sizes match theirs
+            with k.StatelessScope(initialize_variables=False):
+                out["model"] = build_model(result, zeros=True, max_params=max_params)
+        except BaseException as err:  # re-raised in the caller's thread
+            out["error"] = err
+
+    worker = threading.Thread(target=build, name="rnncount-display-model", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["model"]
 
 
 class ModelCache:
@@ -240,164 +235,6 @@ def model_summary(
     except (BuildTooLargeError, KerasUnavailableError) as err:
         return f"Keras model not built: {err}", None
     return entry.summary, entry
-
-
-# --- picture -------------------------------------------------------------------------------------
-
-
-class Picture:
-    """One reused matplotlib Figure (outside pyplot) and an LRU cache of its PNG bytes.
-
-    When a picture's PNG is already cached, its artists are only redrawn into the
-    Figure when someone looks at :attr:`figure`, so revisiting a setting costs no
-    drawing at all.
-    """
-
-    def __init__(self, dpi: float = DPI, cache_size: int = 64) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        self._figure = Figure(dpi=dpi)
-        FigureCanvasAgg(self._figure)
-        self.ax = self._figure.add_axes((0, 0, 1, 1))
-        self.dpi = dpi
-        self._png: OrderedDict[str, bytes] = OrderedDict()
-        self.cache_size = cache_size
-        self.key: str | None = None
-        self.note = ""
-        self._pending: Any = None
-        self._drawn_key: str | None = None
-        self._artists: dict[str, list[Any]] = {}
-
-    @property
-    def figure(self) -> Any:
-        """The Figure, showing the latest picture."""
-        self._sync()
-        return self._figure
-
-    def _sync(self) -> None:
-        if self._pending is None:
-            return
-        from .drawing import figure_size, render
-
-        canvas, self._pending = self._pending, None
-        if self._drawn_key == self.key:
-            return
-        # Sizes snap to a grid, so that most updates keep the figure's size: Agg then reuses its
-        # renderer, and with it the caches of glyphs, text layouts and mathtext parses.
-        width, height = (math.ceil(v / SIZE_STEP) * SIZE_STEP for v in figure_size(canvas))
-        if (width, height) != tuple(self._figure.get_size_inches()):
-            self._figure.set_size_inches(width, height, forward=False)
-        # The artists of the last picture are updated in place (see drawing.render).
-        render(canvas, self.ax, self._artists)
-        self._drawn_key = self.key
-
-    def update(self, result: CountResult, error: str | None = None) -> bytes:
-        """Lay out the picture of ``result`` (and ``error``) and return its PNG bytes."""
-        from .drawing import layout, scale_note
-
-        canvas = layout(result, error=error, compact=True)
-        self.note = scale_note(canvas)
-        self.key = _canvas_key(canvas)
-        self._pending = canvas
-        png = self._png.get(self.key)
-        if png is not None:
-            self._png.move_to_end(self.key)
-            return png
-        self._sync()
-        png = _png_bytes(self._figure)
-        self._png[self.key] = png
-        while len(self._png) > self.cache_size:
-            self._png.popitem(last=False)
-        return png
-
-    def close(self) -> None:
-        # Called from Widget.__del__ too, possibly at interpreter exit: only drop references.
-        self._png.clear()
-
-
-def _png_bytes(figure: Any) -> bytes:
-    """Render with Agg and encode as an opaque PNG (RGB, zlib level 1: it is sent, not archived)."""
-    import numpy as np
-
-    canvas = figure.canvas
-    canvas.draw()
-    return _encode_png(np.asarray(canvas.buffer_rgba()))
-
-
-def _encode_png(pixels: Any) -> bytes:
-    """A PNG of 8-bit RGB from an (height, width, 3 or 4) array; a 4th (alpha) channel is dropped.
-
-    Each row is stored with filter type 0 (none) and the whole is deflated at level 1:
-    Pillow's encoder tries a filter per row, which costs more than the compression
-    itself on these mostly flat pictures and barely changes the size. The pixels are
-    copied once, straight into the rows to deflate.
-    """
-    import numpy as np
-
-    height, width = pixels.shape[:2]
-    rows = np.empty((height, 1 + 3 * width), np.uint8)
-    rows[:, 0] = 0
-    rows[:, 1:].reshape(height, width, 3)[...] = pixels[:, :, :3]
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"".join(
-        (b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"IDAT", _deflate(rows)), _chunk(b"IEND", b""))
-    )
-
-
-_DEFLATE_POOL: Any = None
-
-
-def _deflate(rows: Any) -> bytes:
-    """``zlib.compress(rows, 1)``, but the two halves are deflated at once on two threads.
-
-    zlib releases the GIL, so on two cores this halves the longest step of the encoding.
-    The halves are independent deflate streams joined into one (the first ends with a
-    sync flush); the split depends only on the picture, so the bytes are reproducible.
-    """
-    global _DEFLATE_POOL
-    data = memoryview(rows).cast("B")
-    if len(rows) < 64:
-        return zlib.compress(data, 1)
-    if _DEFLATE_POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _DEFLATE_POOL = ThreadPoolExecutor(1, thread_name_prefix="rnncount-png")
-    half = (len(rows) // 2) * rows.shape[1]
-    first = _DEFLATE_POOL.submit(_deflate_part, data[:half], False)
-    body2, adler2 = _deflate_part(data[half:], True)
-    body1, adler1 = first.result()
-    return b"\x78\x01" + body1 + body2 + struct.pack(">I", _adler32_combine(adler1, adler2, len(data) - half))
-
-
-def _deflate_part(data: Any, last: bool) -> tuple[bytes, int]:
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # raw deflate: the zlib wrapper is written once
-    body = compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-    return body, zlib.adler32(data)
-
-
-def _adler32_combine(adler1: int, adler2: int, len2: int) -> int:
-    """The Adler-32 of two buffers end to end, from theirs (zlib's adler32_combine)."""
-    base = 65521
-    rem = len2 % base
-    sum1 = adler1 & 0xFFFF
-    sum2 = (rem * sum1) % base
-    sum1 = (sum1 + (adler2 & 0xFFFF) + base - 1) % base
-    sum2 = (sum2 + ((adler1 >> 16) & 0xFFFF) + ((adler2 >> 16) & 0xFFFF) + base - rem) % base
-    return sum1 | (sum2 << 16)
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _canvas_key(canvas: Any) -> str:
-    """A digest of everything a canvas draws, so equal pictures share one PNG."""
-    h = hashlib.blake2b(digest_size=16)
-    for group in (canvas.rects, canvas.texts, canvas.lines, canvas.polys):
-        for item in group:
-            h.update(repr(sorted((k, v) for k, v in item.items() if k != "block")).encode())
-    return h.hexdigest()
 
 
 # --- the state of a dashboard --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Live dashboards: controls drive the formula, the Keras summary and the weight-matrix picture.
+"""Live dashboards: controls drive the formula, the Keras summary and the picture.
 
 ``rnncount.explore()`` studies one layer (with an optional Dense head);
 ``rnncount.explore_stack(spec, input_shape)`` builds a whole stack. Both return an
@@ -8,16 +8,25 @@ the control's assignment returns, so plain Python (and pytest) can drive them::
 
     w = rnncount.explore("GRU", units=4, features=5)
     w.controls["reset_after"].value = False
-    w.formula_text, w.summary_text, w.figure
+    w.controls["view"].value = "cell"
+    w.formula_text, w.summary_text, w.picture_svg
+
+The picture is inline SVG (from :func:`rnncount.drawing.to_svg`): real text, sharp at
+any zoom, as wide as its box, with a tooltip on every block. A toggle switches between
+the views "weights" (the weight blocks by gate), "unrolled" (the layer over the
+timesteps) and "cell" (one step inside the cell).
 
 Stable CSS classes, for styling and browser tests:
 
 - containers: ``rnncount-dashboard``, ``rnncount-explore``, ``rnncount-explore-stack``,
-  ``rnncount-controls``, ``rnncount-views``
-- views: ``rnncount-formula``, ``rnncount-summary``, ``rnncount-diagram`` (the box) and
-  ``rnncount-diagram-image`` (the Image), ``rnncount-spec`` (the model as a spec string),
-  ``rnncount-message`` (errors and notes shown above the views), ``rnncount-diagram-note``
-  (what in the picture is not to scale)
+  ``rnncount-controls``, ``rnncount-views``, ``rnncount-picture-panel`` (the view toggle,
+  its caption and the picture)
+- views: ``rnncount-formula``, ``rnncount-summary``, ``rnncount-diagram`` (the picture's
+  box: as wide as the dashboard allows, scrolling vertically when the picture is taller)
+  and ``rnncount-diagram-svg`` (the HTML holding the ``<svg class="rnncount-picture">``),
+  ``rnncount-view`` (the view toggle), ``rnncount-diagram-note`` (what the view shows),
+  ``rnncount-spec`` (the model as a spec string), ``rnncount-message`` (errors and notes
+  shown above the views)
 - explore controls: ``rnncount-layer``, ``rnncount-units``, ``rnncount-features``,
   ``rnncount-timesteps``, ``rnncount-use-bias``, ``rnncount-return-sequences``,
   ``rnncount-reset-after``, ``rnncount-bidirectional``, ``rnncount-head``
@@ -26,18 +35,23 @@ Stable CSS classes, for styling and browser tests:
   ``rnncount-add-kind``, ``rnncount-add-units``, ``rnncount-add``; one ``rnncount-stack-row``
   per layer holding ``rnncount-row-kind``, ``rnncount-row-units``, ``rnncount-row-sequences``,
   ``rnncount-row-bidirectional``, ``rnncount-row-up``, ``rnncount-row-down``, ``rnncount-row-remove``
+
+Wrong arguments raise rnncount's own errors before any widget is made:
+:class:`~rnncount.errors.RnncountTypeError` (a TypeError) for a value of the wrong type,
+:class:`~rnncount.errors.SpecError` (a ValueError) for a value out of range.
 """
 
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as W
 
 from .engine import CountResult
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError
 from .layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
 from .spec import format_spec, parse_shape, parse_spec
 from .views import (
@@ -45,7 +59,6 @@ from .views import (
     MODELS,
     DisplayModel,
     ModelCache,
-    Picture,
     build_display_model,
     count_prefix,
     error_html,
@@ -60,7 +73,75 @@ LAYER_KINDS = ("Dense", "SimpleRNN", "LSTM", "GRU")
 #: The width of the Keras summary's 96 columns at its 12 px monospace type, with the box's padding.
 SUMMARY_MIN_WIDTH = "720px"
 
+#: The picture takes the whole width of the dashboard unless this much room is left for the
+#: summary beside it: at a laptop's width (and in lecture mode) the summary goes below.
+PICTURE_MIN_WIDTH = "1000px"
+
+#: The picture's box grows with the picture up to this height, then scrolls (a picture is never
+#: shrunk to fit: its labels must stay readable).
+PICTURE_MAX_HEIGHT = "760px"
+
+#: What each view of the picture shows, in one line under the toggle.
+VIEW_NOTES = {
+    "weights": "Every block is a Keras weight variable, split by gate and drawn to one scale; "
+    "hover a block for its name, shape and count.",
+    "unrolled": "The layer unrolled over the timesteps: the same weights at every step, "
+    "so the number of timesteps T never changes the count.",
+    "cell": "One timestep inside the cell: the gates and the candidate, coloured like their weight blocks.",
+}
+
 _SLIDER_STYLE = {"description_width": "90px"}
+
+
+def _views() -> tuple[str, ...]:
+    from .drawing import VIEWS
+
+    return tuple(VIEWS)
+
+
+# --- checking arguments --------------------------------------------------------------------------
+
+
+def _given(value: Any) -> str:
+    """``str 'x'``: the type name and a short repr, for messages."""
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _whole(where: str, name: str, value: Any, lo: int = 1, meaning: str = "") -> int:
+    """``value`` as an int, or rnncount's error naming what was expected and what was given."""
+    what = f" ({meaning})" if meaning else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise RnncountTypeError(f"{where}: {name} must be a whole number{what}, got {_given(value)}")
+    if value < lo:
+        raise SpecError(f"{where}: {name} must be at least {lo}{what}, got {value}")
+    return int(value)
+
+
+def _flag(where: str, name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if type(value).__module__ == "numpy" and type(value).__name__.startswith("bool"):
+        return bool(value)
+    raise RnncountTypeError(f"{where}: {name} must be True or False, got {_given(value)}")
+
+
+def _choice(where: str, name: str, value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str):
+        raise RnncountTypeError(f"{where}: {name} must be a string, one of {', '.join(choices)}; got {_given(value)}")
+    if value not in choices:
+        raise SpecError(f"{where}: {name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _common_options(where: str, max_params: Any, cache: Any, view: Any, dark: Any) -> tuple[int, str, bool]:
+    max_params = _whole(where, "max_params", max_params, 1, "the largest model built in Keras")
+    if cache is not None and not isinstance(cache, ModelCache):
+        raise RnncountTypeError(f"{where}: cache must be a rnncount.views.ModelCache or None, got {_given(cache)}")
+    return max_params, _choice(where, "view", view, _views()), _flag(where, "dark", dark)
+
+
+# --- widgets ---------------------------------------------------------------------------------------
 
 
 def _slider(name: str, description: str, value: int, lo: int, hi: int, tooltip: str) -> W.IntSlider:
@@ -85,26 +166,29 @@ def _checkbox(name: str, description: str, value: bool, tooltip: str) -> W.Check
 
 
 class _Dashboard(W.VBox):
-    """The three views shared by both dashboards, and the code that fills them."""
+    """The views shared by both dashboards, and the code that fills them."""
 
     def __init__(
         self,
         *,
-        picture_height: str,
         stack: bool,
         max_params: int,
         cache: ModelCache | None,
+        view: str,
+        dark: bool,
     ) -> None:
         super().__init__()  # opens the widget's comm; without it Jupyter cannot display the dashboard
         self._max_params = max_params
         self._cache = cache if cache is not None else MODELS
-        self._picture = Picture()
+        self._dark = dark
         self.result: CountResult | None = None
         self.error: str | None = None
         self._model: Any = None
         self.keras_params: int | None = None
         self.formula_text = ""
         self.summary_text = ""
+        #: The SVG markup the picture shows (updated with every change, like the texts).
+        self.picture_svg = ""
 
         self._spec_view = W.HTML(layout=W.Layout(min_height="1.6em"))
         self._spec_view.add_class("rnncount-spec")
@@ -114,10 +198,6 @@ class _Dashboard(W.VBox):
         self._formula = formula_cls(layout=W.Layout(height="260px" if stack else "150px", overflow="auto"))
         self._formula.add_class("rnncount-formula")
         self._summary = W.HTML(layout=W.Layout(height="100%", overflow="auto"))
-        # The picture (about 800 px wide at its natural size) and the summary (96 columns) sit side
-        # by side on a wide page and wrap one above the other on a narrower one, rather than hide
-        # the summary's last column (the counts) behind a scroll bar; both boxes have fixed sizes,
-        # so the page never jumps as the views change.
         summary_box = W.Box(
             [self._summary],
             layout=W.Layout(
@@ -129,33 +209,50 @@ class _Dashboard(W.VBox):
         )
         summary_box.add_class("rnncount-summary")
         self._summary_box = summary_box
-        if stack:
-            image_layout = W.Layout(width="100%", height="auto", margin="0")
-            box_layout = W.Layout(
-                height=picture_height, flex="1 1 800px", max_width="900px", overflow="auto", min_width="0"
-            )
-        else:
-            # No margin: a widget's default 2px margin would make the image overflow its fixed-height box.
-            image_layout = W.Layout(
-                width="100%", height="100%", margin="0", object_fit="contain", object_position="top left"
-            )
-            box_layout = W.Layout(height=picture_height, flex="1 1 800px", max_width="900px", min_width="0")
-        self._image = W.Image(format="png", layout=image_layout)
-        self._image.add_class("rnncount-diagram-image")
-        diagram_box = W.Box([self._image], layout=box_layout)
+
+        # The picture: SVG as wide as its box (its viewBox scales it, text included). A tall
+        # picture (a monster stack) scrolls inside its box rather than shrink to a thumbnail.
+        self._picture = W.HTML(layout=W.Layout(width="100%", margin="0"))
+        self._picture.add_class("rnncount-diagram-svg")
+        diagram_box = W.Box(
+            [self._picture],
+            layout=W.Layout(width="100%", max_height=PICTURE_MAX_HEIGHT, overflow="hidden auto"),
+        )
         diagram_box.add_class("rnncount-diagram")
+        self._diagram_box = diagram_box
+        view_toggle = W.ToggleButtons(
+            options=list(_views()),
+            value=view,
+            tooltips=[VIEW_NOTES.get(v, v) for v in _views()],
+            style={"button_width": "110px"},
+        )
+        view_toggle.add_class("rnncount-view")
+        view_toggle.observe(lambda _change: self._refresh_picture(), names="value")
+        self._view_toggle = view_toggle
+        self._diagram_note = W.HTML(layout=W.Layout(min_height="1.4em"))
+        self._diagram_note.add_class("rnncount-diagram-note")
+        # The picture and the summary (96 columns) sit side by side on a wide page and wrap one
+        # above the other on a narrower one (a laptop, a projector): the picture then takes the
+        # whole width, and the summary's last column (the counts) is never hidden.
+        panel = W.VBox(
+            [W.HBox([view_toggle, self._diagram_note], layout=W.Layout(flex_flow="row wrap")), diagram_box],
+            layout=W.Layout(flex=f"1 1 {PICTURE_MIN_WIDTH}", min_width=f"min(100%, {PICTURE_MIN_WIDTH})"),
+        )
+        panel.add_class("rnncount-picture-panel")
         self._views = W.Box(
-            [diagram_box, summary_box],
+            [panel, summary_box],
             layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"),
         )
         self._views.add_class("rnncount-views")
-        self._diagram_note = W.HTML(layout=W.Layout(min_height="1.4em"))
-        self._diagram_note.add_class("rnncount-diagram-note")
 
     @property
-    def figure(self) -> Any:
-        """The matplotlib Figure behind the picture (one per dashboard, reused)."""
-        return self._picture.figure
+    def view(self) -> str:
+        """The picture's view: "weights", "unrolled" or "cell" (the toggle's value)."""
+        return self._view_toggle.value
+
+    @view.setter
+    def view(self, value: str) -> None:
+        self._view_toggle.value = _choice(type(self).__name__, "view", value, _views())
 
     @property
     def model(self) -> Any:
@@ -218,15 +315,18 @@ class _Dashboard(W.VBox):
             self._message.value = error_html(error)
         self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
-        self._image.value = self._picture.update(result, error)
-        note = self._picture.note
-        self._diagram_note.value = f"<small style='color:#555'>Picture: {html.escape(note)}</small>" if note else ""
+        self._refresh_picture()
 
-    def close(self) -> None:
-        picture = getattr(self, "_picture", None)  # __del__ may call this on a half-built widget
-        if picture is not None:
-            picture.close()
-        super().close()
+    def _refresh_picture(self) -> None:
+        from .drawing import to_svg
+
+        if self.result is None:  # a view changed while the dashboard is being built
+            return
+        view = self.view
+        self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error)
+        self._picture.value = self.picture_svg
+        note = VIEW_NOTES.get(view, "")
+        self._diagram_note.value = f"<small style='color:#555'>{html.escape(note)}</small>" if note else ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.spec or '(no layers)'} on {format_shape((None, *self.input_shape))}>"
@@ -252,13 +352,26 @@ class Explorer(_Dashboard):
         max_timesteps: int = 200,
         max_params: int = DASHBOARD_MAX_PARAMS,
         cache: ModelCache | None = None,
+        view: str = "weights",
+        dark: bool = False,
     ) -> None:
-        if layer not in LAYER_KINDS:
-            raise SpecError(f"explore: layer must be one of {', '.join(LAYER_KINDS)}, got {layer!r}")
-        for what, value in (("units", units), ("features", features), ("timesteps", timesteps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise SpecError(f"explore: {what} must be a positive whole number, got {value!r}")
-        super().__init__(picture_height="760px", stack=False, max_params=max_params, cache=cache)
+        where = "explore"
+        layer = _choice(where, "layer", layer, LAYER_KINDS)
+        units = _whole(where, "units", units, 1, "the size of the state, or a Dense layer's outputs")
+        features = _whole(where, "features", features, 1, "input features per timestep")
+        timesteps = _whole(where, "timesteps", timesteps, 1, "the length of the sequence")
+        head = _whole(where, "head", head, 0, "the units of a Dense layer on top, 0 for none")
+        toggles = {
+            "use_bias": _flag(where, "use_bias", use_bias),
+            "return_sequences": _flag(where, "return_sequences", return_sequences),
+            "reset_after": _flag(where, "reset_after", reset_after),
+            "bidirectional": _flag(where, "bidirectional", bidirectional),
+        }
+        max_units = _whole(where, "max_units", max_units, 1, "the units slider's largest value")
+        max_features = _whole(where, "max_features", max_features, 1, "the features slider's largest value")
+        max_timesteps = _whole(where, "max_timesteps", max_timesteps, 1, "the timesteps slider's largest value")
+        max_params, view, dark = _common_options(where, max_params, cache, view, dark)
+        super().__init__(stack=False, max_params=max_params, cache=cache, view=view, dark=dark)
         kind = W.ToggleButtons(options=list(LAYER_KINDS), value=layer, style={"button_width": "120px"})
         kind.add_class("rnncount-layer")
         self.controls: dict[str, W.ValueWidget] = {
@@ -266,25 +379,34 @@ class Explorer(_Dashboard):
             "units": _slider("units", "units h", units, 1, max_units, "h: units (the size of the state)"),
             "features": _slider("features", "features i", features, 1, max_features, "i: input features per step"),
             "timesteps": _slider("timesteps", "timesteps T", timesteps, 1, max_timesteps, "T never changes the count"),
-            "use_bias": _checkbox("use-bias", "use_bias", use_bias, "drop the bias terms when off"),
+            "use_bias": _checkbox("use-bias", "use_bias", toggles["use_bias"], "drop the bias terms when off"),
             "return_sequences": _checkbox(
-                "return-sequences", "return_sequences", return_sequences, "changes the output shape, never the count"
+                "return-sequences",
+                "return_sequences",
+                toggles["return_sequences"],
+                "changes the output shape, never the count",
             ),
-            "reset_after": _checkbox("reset-after", "reset_after (GRU)", reset_after, "GRU: a second bias row"),
+            "reset_after": _checkbox(
+                "reset-after", "reset_after (GRU)", toggles["reset_after"], "GRU: a second bias row"
+            ),
             "bidirectional": _checkbox(
-                "bidirectional", "Bidirectional", bidirectional, "a forward and a backward copy"
+                "bidirectional", "Bidirectional", toggles["bidirectional"], "a forward and a backward copy"
             ),
             "head": _slider("head", "Dense head", head, 0, 128, "units of a Dense layer on top (0: none)"),
+            "view": self._view_toggle,
         }
         sliders = W.VBox([self.controls[k] for k in ("units", "features", "timesteps", "head")])
-        toggles = W.VBox([self.controls[k] for k in ("use_bias", "return_sequences", "reset_after", "bidirectional")])
-        controls = W.VBox([kind, W.HBox([sliders, toggles], layout=W.Layout(flex_flow="row wrap"))])
+        toggles_box = W.VBox(
+            [self.controls[k] for k in ("use_bias", "return_sequences", "reset_after", "bidirectional")]
+        )
+        controls = W.VBox([kind, W.HBox([sliders, toggles_box], layout=W.Layout(flex_flow="row wrap"))])
         controls.add_class("rnncount-controls")
-        self.children = (controls, self._spec_view, self._message, self._formula, self._views, self._diagram_note)
+        self.children = (controls, self._spec_view, self._message, self._formula, self._views)
         self.add_class("rnncount-dashboard")
         self.add_class("rnncount-explore")
-        for control in self.controls.values():
-            control.observe(self._changed, names="value")
+        for name, control in self.controls.items():
+            if name != "view":  # the view changes only the picture (see _Dashboard)
+                control.observe(self._changed, names="value")
         self._enable()
         self.refresh()
 
@@ -384,16 +506,30 @@ class StackExplorer(_Dashboard):
         max_timesteps: int = 500,
         max_params: int = DASHBOARD_MAX_PARAMS,
         cache: ModelCache | None = None,
+        view: str = "weights",
+        dark: bool = False,
     ) -> None:
+        where = "explore_stack"
         if isinstance(spec, CountResult):
             input_shape = spec.input_shape[1:] if input_shape is None else input_shape
             layers = [lc.layer for lc in spec.layers]
         else:
-            layers = parse_spec(spec) if isinstance(spec, str) else list(spec)
+            layers = _layers_of(where, spec)
+        if input_shape is not None and not isinstance(input_shape, (str, numbers.Integral, tuple, list)):
+            raise RnncountTypeError(
+                f"{where}: input_shape must be a tuple such as (30, 5) (timesteps, features), "
+                f"a whole number or a string such as '30,5'; got {_given(input_shape)}"
+            )
         shape = parse_shape(input_shape if input_shape is not None else (30, 5))
         if len(shape) not in (1, 2):
             raise SpecError(f"explore_stack: give the input as timesteps,features (e.g. 30,5), got {shape!r}")
-        super().__init__(picture_height="760px", stack=True, max_params=max_params, cache=cache)
+        if manage_sequences is not None:
+            manage_sequences = _flag(where, "manage_sequences", manage_sequences)
+        max_units = _whole(where, "max_units", max_units, 1, "the units sliders' largest value")
+        max_features = _whole(where, "max_features", max_features, 1, "the features slider's largest value")
+        max_timesteps = _whole(where, "max_timesteps", max_timesteps, 1, "the timesteps slider's largest value")
+        max_params, view, dark = _common_options(where, max_params, cache, view, dark)
+        super().__init__(stack=True, max_params=max_params, cache=cache, view=view, dark=dark)
         self._max_units = max_units
         self._layers: list[Layer] = list(layers)
         self._busy = False
@@ -440,6 +576,7 @@ class StackExplorer(_Dashboard):
             "add_units": add_units,
             "add": add,
             "rows": [],
+            "view": self._view_toggle,
         }
         self._note = note
         timesteps.observe(self._input_changed, names="value")
@@ -458,7 +595,7 @@ class StackExplorer(_Dashboard):
             ]
         )
         controls.add_class("rnncount-controls")
-        self.children = (controls, self._spec_view, self._message, self._formula, self._views, self._diagram_note)
+        self.children = (controls, self._spec_view, self._message, self._formula, self._views)
         self.add_class("rnncount-dashboard")
         self.add_class("rnncount-explore-stack")
         self._structure_changed()
@@ -471,28 +608,56 @@ class StackExplorer(_Dashboard):
         return list(self._layers)
 
     def add_layer(self, kind: str | Layer = "LSTM", units: int = 32, index: int | None = None) -> None:
-        """Add a layer (a kind with units, or a layer object) at ``index`` (default: the end)."""
-        layer = kind if isinstance(kind, Layer) else _make(kind, units)
-        self._layers.insert(len(self._layers) if index is None else index, layer)
+        """Add a layer at ``index`` (default: the end): a kind ("LSTM") with ``units``, a spec string
+        ("GRU(8, reset_after=False)") or a layer object (``rnncount.GRU(8)``)."""
+        where = "explore_stack.add_layer"
+        if isinstance(kind, str) and kind in _STACK_KINDS:
+            new = [_make(kind, _whole(where, "units", units, 1, "the new layer's size"))]
+        elif isinstance(kind, str) and kind.strip() and kind.strip()[0].isupper() and "(" in kind:
+            new = _layers_of(where, kind)
+        elif isinstance(kind, (str, Layer)):
+            new = _layers_of(where, [kind])
+        else:
+            raise RnncountTypeError(
+                f"{where}: give a layer kind ({', '.join(_STACK_KINDS)}), a spec string such as 'LSTM(32)' "
+                f"or a layer object such as rnncount.LSTM(32); got {_given(kind)}"
+            )
+        at = len(self._layers) if index is None else self._index(where, index, insert=True)
+        self._layers[at:at] = new
         self._structure_changed()
 
     def remove_layer(self, index: int) -> None:
-        del self._layers[index]
+        """Remove the layer at ``index`` (0 is the first)."""
+        del self._layers[self._index("explore_stack.remove_layer", index)]
         self._structure_changed()
 
     def move_layer(self, index: int, delta: int) -> None:
-        """Move a layer up (``delta=-1``) or down (``+1``)."""
-        target = index + delta
+        """Move a layer up (``delta=-1``) or down (``+1``); past either end it stays where it is."""
+        where = "explore_stack.move_layer"
+        index = self._index(where, index)
+        if isinstance(delta, bool) or not isinstance(delta, numbers.Integral):
+            raise RnncountTypeError(f"{where}: delta must be a whole number (-1: up, +1: down), got {_given(delta)}")
+        target = index + int(delta)
         if 0 <= target < len(self._layers) and target != index:
             self._layers.insert(target, self._layers.pop(index))
             self._structure_changed()
 
-    def set_layer(self, index: int, layer: Layer) -> None:
-        self._layers[index] = layer
+    def set_layer(self, index: int, layer: Layer | str) -> None:
+        """Replace the layer at ``index`` with a layer object or a one-layer spec string ("LSTM(8)")."""
+        where = "explore_stack.set_layer"
+        index = self._index(where, index)
+        new = _layers_of(where, [layer])
+        if len(new) != 1:
+            raise SpecError(f"{where}: give one layer to put at {index}, got {len(new)}: {format_spec(new)}")
+        self._layers[index] = new[0]
         self._structure_changed()
 
     def set_spec(self, spec: str) -> None:
         """Replace the whole stack with a spec string (a parse error is shown, the stack kept)."""
+        if not isinstance(spec, str):
+            raise RnncountTypeError(
+                f"explore_stack.set_spec: spec must be a string such as 'LSTM(8)', got {_given(spec)}"
+            )
         try:
             layers = parse_spec(spec)
         except SpecError as err:
@@ -509,6 +674,21 @@ class StackExplorer(_Dashboard):
         self._structure_changed()
 
     # -- internals --
+
+    def _index(self, where: str, index: Any, insert: bool = False) -> int:
+        """``index`` checked against the stack (one past the end allowed when inserting)."""
+        n = len(self._layers)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise RnncountTypeError(
+                f"{where}: index must be a whole number (0 is the first layer), got {_given(index)}"
+            )
+        last = n if insert else n - 1
+        if not 0 <= index <= last:
+            if last < 0:
+                raise SpecError(f"{where}: the stack has no layers yet, so there is no layer {index}")
+            layers = f"{n} layer{'s' if n != 1 else ''}"
+            raise SpecError(f"{where}: index must be from 0 to {last} (the stack has {layers}), got {index}")
+        return int(index)
 
     def _current_layers(self) -> list[Layer]:
         return list(self._layers)
@@ -664,12 +844,72 @@ class StackExplorer(_Dashboard):
             self.refresh()
 
 
+def _layers_of(where: str, spec: Any) -> list[Layer]:
+    """The layers of a spec string, or of a list whose items are layer objects or spec strings."""
+    if isinstance(spec, str):
+        return parse_spec(spec)
+    if isinstance(spec, Layer):
+        return [spec]
+    if not isinstance(spec, Sequence) or isinstance(spec, (bytes, bytearray)):
+        raise RnncountTypeError(
+            f"{where}: give a spec string such as 'LSTM(32) > Dense(1)', a list of layers "
+            f"(rnncount.LSTM(32) or 'LSTM(32)') or a CountResult; got {_given(spec)}"
+        )
+    layers: list[Layer] = []
+    for k, item in enumerate(spec):
+        if isinstance(item, Layer):
+            layers.append(item)
+        elif isinstance(item, str):
+            try:
+                layers.extend(parse_spec(item))
+            except SpecError as err:
+                raise SpecError(f"{where}: item {k} of the list, {item!r}: {err}") from None
+        else:
+            raise RnncountTypeError(
+                f"{where}: item {k} of the list must be a layer (rnncount.LSTM(32)) or a spec string "
+                f"('LSTM(32)'), got {_given(item)}"
+            )
+    return layers
+
+
 def _make(kind: str, units: int, use_bias: bool = True) -> Layer:
     if kind == "Dense":
         return Dense(units, use_bias=use_bias)
     if kind in RECURRENT:
         return RECURRENT[kind](units, use_bias=use_bias)
     raise SpecError(f"explore_stack: choose a layer kind among {', '.join(_STACK_KINDS)}, got {kind!r}")
+
+
+_EXPLORE_OPTIONS = (
+    "use_bias",
+    "return_sequences",
+    "reset_after",
+    "bidirectional",
+    "head",
+    "max_units",
+    "max_features",
+    "max_timesteps",
+    "max_params",
+    "cache",
+    "view",
+    "dark",
+)
+_STACK_OPTIONS = (
+    "manage_sequences",
+    "max_units",
+    "max_features",
+    "max_timesteps",
+    "max_params",
+    "cache",
+    "view",
+    "dark",
+)
+
+
+def _check_options(where: str, options: dict[str, Any], known: Sequence[str]) -> None:
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        raise RnncountTypeError(f"{where}: unknown option {unknown[0]!r}; the options are {', '.join(known)}")
 
 
 def explore(
@@ -684,24 +924,30 @@ def explore(
     ``layer`` is "Dense", "SimpleRNN", "LSTM" or "GRU". Options: ``use_bias``,
     ``return_sequences``, ``reset_after``, ``bidirectional`` (the toggles' starting
     values), ``head`` (units of a Dense head, 0 for none), ``max_units``,
-    ``max_features``, ``max_timesteps`` (slider ranges) and ``max_params`` (the
-    largest model built in Keras; larger ones still get their formula and picture).
-    Returns the widget; display it (it does not display itself).
+    ``max_features``, ``max_timesteps`` (slider ranges), ``max_params`` (the
+    largest model built in Keras; larger ones still get their formula and picture),
+    ``view`` (the picture: "weights", "unrolled" or "cell") and ``dark`` (a picture
+    for a dark page). Returns the widget; display it (it does not display itself).
     """
+    _check_options("explore", options, _EXPLORE_OPTIONS)
     return Explorer(layer, units, features, timesteps, **options)
 
 
 def explore_stack(
-    spec: str | Sequence[Layer] | CountResult = "", input_shape: Any = None, **options: Any
+    spec: str | Sequence[Layer | str] | CountResult = "", input_shape: Any = None, **options: Any
 ) -> StackExplorer:
     """The monster builder: start from a spec (or nothing), then add, remove, reorder and edit layers.
 
-    ``input_shape`` is ``(timesteps, features)`` (default ``(30, 5)``). Shows the
-    per-layer formula table with a running total, the Keras summary and the picture
-    of every layer. Options: ``manage_sequences`` (default: on, unless the spec
-    breaks the usual rule on purpose), ``max_units``, ``max_features``,
-    ``max_timesteps``, ``max_params``. Returns the widget.
+    ``spec`` is a spec string ("GRU(4) > Dense(1)"), a list of layer objects or spec
+    strings, or a :class:`~rnncount.CountResult`. ``input_shape`` is ``(timesteps,
+    features)`` (default ``(30, 5)``). Shows the per-layer formula table with a running
+    total, the Keras summary and the picture of every layer (a long stack scrolls in its
+    box). Options: ``manage_sequences`` (default: on, unless the spec breaks the usual
+    rule on purpose), ``max_units``, ``max_features``, ``max_timesteps``,
+    ``max_params``, ``view`` ("weights", "unrolled" or "cell") and ``dark``. Returns the
+    widget.
     """
+    _check_options("explore_stack", options, _STACK_OPTIONS)
     return StackExplorer(spec, input_shape, **options)
 
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import gc
 import itertools
-
-import matplotlib
-import pytest
-
-matplotlib.use("Agg")
+import re
+import weakref
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
+import pytest
+import traitlets
 
 import rnncount
-from rnncount.drawing import blocks_drawn
+from rnncount.drawing import VIEWS, to_svg
+from rnncount.errors import RnncountTypeError
 from rnncount.formula import group_digits
 from rnncount.views import ModelCache
 from rnncount.widgets import Explorer, StackExplorer, managed
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 TOGGLES = ("use_bias", "return_sequences", "reset_after", "bidirectional")
 
@@ -62,14 +65,53 @@ def check_views(w: Explorer | StackExplorer, spec: str, shape: tuple) -> None:
         elif lc.params:
             assert lc.formula.text in w._formula.value
     assert "Model: &quot;sequential&quot;" in w._summary.value
-    # The picture shows exactly the engine's blocks, and its PNG is in the Image.
-    drawn = sorted(
-        (p.rnncount_layer, p.rnncount_block.direction, p.rnncount_block.name) for p in blocks_drawn(w.figure)
+    check_picture(w)
+
+
+def unique_ids_removed(markup: str) -> str:
+    """The markup with the per-picture id prefix (``rnncount7-``, unique in a page) made equal."""
+    return re.sub(r"\brnncount\d+-", "rnncount-", markup)
+
+
+def same_picture(a: str, b: str) -> bool:
+    return unique_ids_removed(a) == unique_ids_removed(b)
+
+
+def svg_root(markup: str) -> ET.Element:
+    """The picture's markup parsed as XML (it must be well-formed), checked to be rnncount's picture."""
+    root = ET.fromstring(markup)
+    assert root.tag in ("svg", f"{SVG}svg")
+    assert "rnncount-picture" in root.get("class", "").split()
+    assert root.get("viewBox") and root.get("width") == "100%"
+    return root
+
+
+def svg_texts(root: ET.Element) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter() if t.tag in ("text", f"{SVG}text")]
+
+
+def svg_blocks(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter() if "rnncount-block" in g.get("class", "").split()]
+
+
+def check_picture(w: Explorer | StackExplorer) -> None:
+    """The page's picture is the engine's SVG of the current count and view, with every block's count as text."""
+    assert w._picture.value == w.picture_svg
+    assert same_picture(w.picture_svg, to_svg(w.result, view=w.view, error=w.error))
+    root = svg_root(w.picture_svg)
+    if w.view != "weights" or w.error is not None:
+        return
+    blocks = svg_blocks(root)
+    assert Counter(int(g.get("data-params")) for g in blocks) == Counter(
+        b.params for lc in w.result.layers for b in lc.blocks
     )
-    assert drawn == sorted((lc.name, b.direction, b.name) for lc in result.layers for b in lc.blocks)
-    labels = {t.get_text() for t in w.figure.axes[0].texts}
-    assert {f"{lc.name} ({lc.type})" for lc in result.layers} <= labels
-    assert w._image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    for g in blocks:
+        title = [t for t in g if t.tag in ("title", f"{SVG}title")]
+        assert title and group_digits(int(g.get("data-params"))) in "".join(title[0].itertext())
+    texts = " | ".join(svg_texts(root))
+    for lc in w.result.layers:
+        if lc.params:
+            assert group_digits(lc.params) in texts, (lc.name, lc.params, texts)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +162,7 @@ def test_explore_defaults_and_layout() -> None:
     assert isinstance(w, W.VBox)
     assert w.spec == "LSTM(32)" and w.input_shape == (20, 100)
     assert w.result.total == 17024 == w.model.count_params()
-    assert set(w.controls) == {"layer", "units", "features", "timesteps", "head", *TOGGLES}
+    assert set(w.controls) == {"layer", "units", "features", "timesteps", "head", "view", *TOGGLES}
     for name in ("units", "features", "timesteps"):
         slider = w.controls[name]
         assert slider.continuous_update is False
@@ -132,6 +174,8 @@ def test_explore_defaults_and_layout() -> None:
         "rnncount-formula",
         "rnncount-summary",
         "rnncount-diagram",
+        "rnncount-diagram-svg",
+        "rnncount-view",
         "rnncount-layer",
         "rnncount-use-bias",
         "rnncount-return-sequences",
@@ -174,28 +218,30 @@ def test_too_large_to_build_still_counts_and_draws() -> None:
     assert w.summary_text.startswith("Keras model not built:")
     assert group_digits(result.total) in w.summary_text
     assert "need no Keras model" in w._summary.value
-    assert len(blocks_drawn(w.figure)) == 12
+    check_picture(w)
+    assert len(svg_blocks(svg_root(w.picture_svg))) == len(result.layers[0].blocks) == 12
 
 
-def test_figures_and_caches_stay_flat_over_300_moves() -> None:
+def test_caches_stay_flat_and_no_figure_is_made_over_300_moves() -> None:
+    from matplotlib.figure import Figure
+
     cache = ModelCache(maxsize=6)
     w = rnncount.explore("LSTM", units=4, features=8, cache=cache)
-    figure = w.figure
     gc.collect()
     figures_before = sum(isinstance(o, Figure) for o in gc.get_objects())
-    open_before = plt.get_fignums()
     # A lecture's worth of back-and-forth over a few settings, then new ones that evict old ones.
     for k in range(300):
         control, values = (("units", (4, 5, 6)), ("features", (8, 9)))[k % 2]
         w.controls[control].value = values[(k // 2 + k // 5) % len(values)]
         if k >= 292:
             w.controls["units"].value = 10 + k % 20
+        if k % 50 == 0:
+            w.controls["view"].value = VIEWS[(k // 50) % len(VIEWS)]
         assert len(cache) <= 6
-    assert w.figure is figure
-    assert plt.get_fignums() == open_before
+    check_picture(w)
     gc.collect()
+    # The live picture is markup: no Matplotlib figure is made, or kept, by a dashboard.
     assert sum(isinstance(o, Figure) for o in gc.get_objects()) == figures_before
-    assert len(w._picture._png) <= w._picture.cache_size
     assert cache.hits > cache.misses  # revisited settings come from the cache
     # The cache keeps text, not Keras models (thousands of objects each, for the collector to scan).
     assert all(entry.model is None for entry in cache._items.values())
@@ -271,10 +317,14 @@ def test_turning_off_return_sequences_in_the_middle_teaches() -> None:
     # Management stops, so the consequence stays visible; the note says so.
     assert s.controls["manage_sequences"].value is False
     assert "yourself" in s._note.value
-    # The picture shows the layers that work, then the message.
-    drawn_layers = {p.rnncount_layer for p in blocks_drawn(s.figure)}
-    assert drawn_layers == {"gru", "gru_1"}
-    assert any(message[:40] in t.get_text().replace("\n", " ") for t in s.figure.axes[0].texts)
+    # The picture shows the layers that work (their blocks), then the message.
+    check_picture(s)
+    root = svg_root(s.picture_svg)
+    working = rnncount.count(s.layers[:2], (30, 5))
+    assert Counter(int(g.get("data-params")) for g in svg_blocks(root)) == Counter(
+        b.params for lc in working.layers for b in lc.blocks
+    )
+    assert message[:40] in " ".join(" ".join(svg_texts(root)).split())
     # Managing again fixes it.
     s.controls["manage_sequences"].value = True
     check_views(s, SEED, (30, 5))
@@ -318,21 +368,22 @@ def _walk(widget: W.Widget):
         yield from _walk(child)
 
 
-def test_a_picture_is_the_same_bytes_however_it_was_reached() -> None:
-    """Browser tests compare the page's PNG with a fresh drawing: cached labels must not change pixels."""
-    from rnncount import drawing as diagram_module
-    from rnncount.views import Picture
-
+def test_a_picture_is_the_same_markup_however_it_was_reached() -> None:
+    """Browser tests compare the page's picture with a fresh drawing: nothing of an earlier setting may leak in."""
     w = rnncount.explore("GRU", units=7, features=9)
     seen = {}
-    for units in range(1, 9):  # the same labels drawn at other places first
-        for features in (9, 3):
-            w.controls["features"].value = features
-            w.controls["units"].value = units
-            seen[units, features] = w._image.value
-    diagram_module._STAMPS.clear()
-    for units, features in [(8, 3), (5, 9), (1, 3)]:
-        assert Picture().update(rnncount.count(f"GRU({units})", (20, features))) == seen[units, features]
+    for view in VIEWS:
+        w.controls["view"].value = view
+        for units in range(1, 9):
+            for features in (9, 3):
+                w.controls["features"].value = features
+                w.controls["units"].value = units
+                seen[view, units, features] = w.picture_svg
+    for view in VIEWS:
+        for units, features in [(8, 3), (5, 9), (1, 3)]:
+            fresh = to_svg(rnncount.count(f"GRU({units})", (20, features)), view=view)
+            assert same_picture(fresh, seen[view, units, features])
+    assert len({unique_ids_removed(seen[v, 5, 9]) for v in VIEWS}) == len(VIEWS)  # the views differ
 
 
 def test_without_keras_the_dashboard_still_counts_and_draws(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -346,4 +397,176 @@ def test_without_keras_the_dashboard_still_counts_and_draws(monkeypatch: pytest.
     assert w.model is None
     assert w.summary_text == "Keras model not built: Keras 3 with TensorFlow is not installed (test)"
     assert w.formula_text == rnncount.count("SimpleRNN(3)", (20, 2)).formula_text
-    assert len(blocks_drawn(w.figure)) == 3
+    check_picture(w)
+    assert len(svg_blocks(svg_root(w.picture_svg))) == 3
+
+
+# --- the picture's views ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("maker", ["explore", "explore_stack"])
+def test_the_view_toggle_switches_the_picture_only(maker: str) -> None:
+    cache = ModelCache()
+    if maker == "explore":
+        w = rnncount.explore("LSTM", units=5, features=3, timesteps=4, cache=cache)
+    else:
+        w = rnncount.explore_stack("GRU(4, return_sequences=True) > LSTM(3) > Dense(1)", (4, 3), cache=cache)
+    assert w.view == "weights" == w.controls["view"].value
+    assert tuple(w.controls["view"].options) == tuple(VIEWS)
+    assert "rnncount-view" in w.controls["view"]._dom_classes
+    formula, summary, misses = w.formula_text, w.summary_text, cache.misses
+    pictures = {}
+    for view in VIEWS:
+        w.controls["view"].value = view
+        assert w.view == view
+        check_picture(w)
+        pictures[view] = w.picture_svg
+        assert w.formula_text == formula and w.summary_text == summary
+    assert cache.misses == misses  # a view change builds no Keras model
+    assert len({unique_ids_removed(p) for p in pictures.values()}) == len(VIEWS)
+    # The unrolled view names the steps; its picture follows the sliders like the others.
+    w.view = "unrolled"
+    texts = svg_texts(svg_root(w.picture_svg))
+    assert any("t=1" in t for t in texts), texts
+    w.controls["timesteps"].value = 3
+    check_picture(w)
+    with pytest.raises(rnncount.SpecError, match="view"):
+        w.view = "sideways"
+
+
+def test_the_view_can_be_chosen_when_the_dashboard_is_made() -> None:
+    w = rnncount.explore("GRU", units=3, features=2, view="cell", reset_after=False)
+    assert w.view == "cell"
+    check_picture(w)
+    s = rnncount.explore_stack("SimpleRNN(4) > Dense(1)", (6, 2), view="unrolled")
+    assert s.view == "unrolled"
+    check_picture(s)
+    d = rnncount.explore("LSTM", units=3, features=2, dark=True)
+    assert same_picture(d.picture_svg, to_svg(d.result, view="weights", dark=True))
+    assert not same_picture(d.picture_svg, to_svg(d.result, view="weights"))
+
+
+def test_picture_box_takes_the_width_and_scrolls_rather_than_shrinks() -> None:
+    s = rnncount.explore_stack(" > ".join(["LSTM(16)"] * 10 + ["Dense(1)"]), (50, 40))
+    box = s._diagram_box
+    assert "rnncount-diagram" in box._dom_classes and s._picture in box.children
+    assert box.layout.width == "100%" and box.layout.overflow == "hidden auto" and box.layout.max_height
+    assert box.layout.height is None  # no fixed height to squeeze the picture into
+    svg = svg_root(s.picture_svg)
+    assert not svg.get("height")  # the viewBox sets the aspect; the width sets the scale
+    assert len(svg_blocks(svg)) == sum(len(lc.blocks) for lc in s.result.layers)
+
+
+# --- wrong arguments get rnncount's own errors ----------------------------------------------------------
+
+STACK = "LSTM(4, return_sequences=True) > GRU(3) > Dense(1)"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: rnncount.explore_stack(5, (10, 3)), RnncountTypeError, ["spec string", "got int 5"]),
+        (lambda: rnncount.explore_stack(b"LSTM(3)", (10, 3)), RnncountTypeError, ["got bytes"]),
+        (lambda: rnncount.explore_stack(["LSTM(3)", 7], (10, 3)), RnncountTypeError, ["item 1", "got int 7"]),
+        (lambda: rnncount.explore_stack(["LSTM(3)", "Conv(2)"], (10, 3)), rnncount.SpecError, ["item 1", "Conv"]),
+        (lambda: rnncount.explore_stack("LSTM(3)", 2.5), RnncountTypeError, ["input_shape", "got float 2.5"]),
+        (lambda: rnncount.explore_stack("LSTM(3)", (10, 3), manage_sequences="no"), RnncountTypeError, ["str"]),
+        (lambda: rnncount.explore_stack("LSTM(3)", (10, 3), max_units=0), rnncount.SpecError, ["max_units", "0"]),
+        (lambda: rnncount.explore_stack("LSTM(3)", (10, 3), view=3), RnncountTypeError, ["view", "got int 3"]),
+        (lambda: rnncount.explore_stack("LSTM(3)", (10, 3), colour="red"), RnncountTypeError, ["colour"]),
+        (lambda: rnncount.explore(head="x"), RnncountTypeError, ["head", "whole number", "got str 'x'"]),
+        (lambda: rnncount.explore(head=-1), rnncount.SpecError, ["head", "at least 0", "got -1"]),
+        (lambda: rnncount.explore(units=2.5), RnncountTypeError, ["units", "got float 2.5"]),
+        (lambda: rnncount.explore(units=0), rnncount.SpecError, ["units", "at least 1", "got 0"]),
+        (lambda: rnncount.explore(features=True), RnncountTypeError, ["features", "got bool True"]),
+        (lambda: rnncount.explore(use_bias="yes"), RnncountTypeError, ["use_bias", "True or False", "got str"]),
+        (lambda: rnncount.explore(bidirectional=1), RnncountTypeError, ["bidirectional", "got int 1"]),
+        (lambda: rnncount.explore(max_units="1024"), RnncountTypeError, ["max_units", "got str '1024'"]),
+        (lambda: rnncount.explore(max_params=None), RnncountTypeError, ["max_params", "got NoneType"]),
+        (lambda: rnncount.explore(cache={}), RnncountTypeError, ["cache", "ModelCache", "got dict"]),
+        (lambda: rnncount.explore(layer=3), RnncountTypeError, ["layer", "got int 3"]),
+        (lambda: rnncount.explore(layer="Conv1D"), rnncount.SpecError, ["layer", "LSTM", "'Conv1D'"]),
+        (lambda: rnncount.explore(view="side"), rnncount.SpecError, ["view", "weights", "'side'"]),
+        (lambda: rnncount.explore(dark="yes"), RnncountTypeError, ["dark", "got str"]),
+        (lambda: rnncount.explore(colour="red"), RnncountTypeError, ["colour", "use_bias"]),
+    ],
+)
+def test_wrong_arguments_say_what_was_expected_and_given(call, error, words) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert not isinstance(info.value, traitlets.TraitError)
+    assert isinstance(info.value, ValueError if error is rnncount.SpecError else TypeError)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_a_list_of_spec_strings_or_layers_is_a_stack() -> None:
+    s = rnncount.explore_stack(["LSTM(4, return_sequences=True)", rnncount.GRU(3), "Dense(1)"], (10, 3))
+    check_views(s, STACK, (10, 3))
+    t = rnncount.explore_stack(["LSTM(4, return_sequences=True) > GRU(3)", "Dense(1)"], (10, 3))
+    assert t.spec == s.spec
+
+
+@pytest.mark.parametrize(
+    ("edit", "error", "words"),
+    [
+        (lambda s: s.set_layer(0, "x"), rnncount.SpecError, ["set_layer", "unknown layer 'x'"]),
+        (lambda s: s.set_layer(0, 5), RnncountTypeError, ["set_layer", "got int 5"]),
+        (lambda s: s.set_layer(0, "LSTM(2) > LSTM(3)"), rnncount.SpecError, ["one layer", "got 2"]),
+        (lambda s: s.set_layer(3, "LSTM(2)"), rnncount.SpecError, ["0 to 2", "got 3"]),
+        (lambda s: s.remove_layer(5), rnncount.SpecError, ["remove_layer", "0 to 2", "3 layers", "got 5"]),
+        (lambda s: s.remove_layer(-1), rnncount.SpecError, ["0 to 2", "got -1"]),
+        (lambda s: s.remove_layer("0"), RnncountTypeError, ["index", "got str '0'"]),
+        (lambda s: s.move_layer(7, 1), rnncount.SpecError, ["move_layer", "got 7"]),
+        (lambda s: s.move_layer(0, "down"), RnncountTypeError, ["delta", "got str 'down'"]),
+        (lambda s: s.add_layer("LSTM", "x"), RnncountTypeError, ["units", "got str 'x'"]),
+        (lambda s: s.add_layer("LSTM", 0), rnncount.SpecError, ["units", "at least 1"]),
+        (lambda s: s.add_layer("Conv1D"), rnncount.SpecError, ["Conv1D"]),
+        (lambda s: s.add_layer(3.5), RnncountTypeError, ["got float 3.5"]),
+        (lambda s: s.add_layer("GRU", 2, index=9), rnncount.SpecError, ["0 to 3", "got 9"]),
+        (lambda s: s.set_spec(None), RnncountTypeError, ["set_spec", "got NoneType"]),
+    ],
+)
+def test_wrong_edits_raise_and_keep_the_stack(edit, error, words) -> None:
+    s = rnncount.explore_stack(STACK, (10, 3))
+    with pytest.raises(error) as info:
+        edit(s)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+    check_views(s, STACK, (10, 3))  # nothing changed
+
+
+def test_edits_by_spec_string_and_by_index() -> None:
+    s = rnncount.explore_stack(STACK, (10, 3))
+    s.set_layer(1, "SimpleRNN(5)")
+    s.add_layer("Dense(2)", index=2)
+    s.add_layer("LSTM", 2, index=0)
+    spec = "LSTM(2, return_sequences=True) > LSTM(4, return_sequences=True) > SimpleRNN(5) > Dense(2) > Dense(1)"
+    check_views(s, spec, (10, 3))
+    s.remove_layer(0)
+    s.move_layer(2, -1)
+    check_views(s, "LSTM(4, return_sequences=True) > Dense(2) > SimpleRNN(5) > Dense(1)", (10, 3))
+
+
+# --- display models ----------------------------------------------------------------------------------------
+
+
+def test_display_models_leave_keras_state_alone() -> None:
+    """Built without allocating weights, and nothing in Keras keeps them alive (or allocates them later)."""
+    import keras
+
+    from rnncount.views import build_display_model
+
+    result = rnncount.count("Bidirectional(LSTM(512)) > Dense(3)", (20, 512))
+    model = build_display_model(result)
+    assert model.count_params() == result.total
+    assert [tuple(v.shape) for v in model.weights] == [s for lc in result.layers for _, s in lc.weights]
+    ref = weakref.ref(model)
+    # A user's own stateless scope allocates every deferred variable of its thread when it closes.
+    with keras.StatelessScope():
+        pass
+    del model
+    gc.collect()
+    assert ref() is None
+    for module in (rnncount.views, rnncount.widgets):
+        assert "keras.src" not in Path(module.__file__).read_text(encoding="utf-8")

@@ -385,3 +385,44 @@ def scroll_to_top_of(el: Any) -> None:
     """Scroll the page (or the notebook) so that ``el`` starts at the top of the window."""
     el.evaluate("e => e.scrollIntoView({block: 'start'})")
     el.page.wait_for_timeout(300)
+
+
+def run_all_cells_and_wait(pg: Any) -> dict[str, Any]:
+    """Run > Run All Cells, then wait for the run to start and to finish (states only, no fixed pause)."""
+    pg.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    pg.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    wait_until(pg, lambda s: s and (s["pending"] > 0 or s["running"] > 0 or s["status"] != "idle"), 60, "the run")
+    return wait_until(
+        pg,
+        lambda s: s and s["pending"] == 0 and s["running"] == 0 and s["status"] == "idle",
+        RUN_ALL_S,
+        "all cells to run",
+    )
+
+
+def press_slider_until(slider: Any, key: str, target: int, timeout: float = UPDATE_S) -> None:
+    """Press ``key`` on a slider's focused handle, one press at a time, each time waiting for its readout
+    to change, until the readout shows ``target``."""
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(1000):
+        value = slider_value(slider)
+        if value == target:
+            return
+        handle.press(key)
+        poll(lambda v=value: None if slider_value(slider) != v else f"still {v}", timeout, f"slider to leave {value}")
+    raise AssertionError(f"the slider never reached {target}")
+
+
+def scroll_to_top_and_wait(el: Any) -> None:
+    """Scroll so that ``el`` starts at the top of the window, and wait until it stops moving."""
+    el.evaluate("e => e.scrollIntoView({block: 'start'})")
+    last: list[float] = []
+
+    def settled() -> str | None:
+        top = el.evaluate("e => e.getBoundingClientRect().top")
+        last.append(top)
+        return None if len(last) > 1 and abs(last[-1] - last[-2]) < 0.5 else f"top at {top}"
+
+    poll(settled, 10, "the page to stop scrolling")

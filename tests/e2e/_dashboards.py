@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from _browser import UPDATE_S, image_bytes, math_text, normalize_math, poll, shows_number, slider_value
+from _browser import UPDATE_S, math_text, normalize_math, poll, shows_number, slider_value
 
 import rnncount
 from rnncount.engine import CountResult
@@ -42,14 +42,57 @@ def _spec_line(result: CountResult) -> str:
     return f"{result.spec} on input {format_shape(result.input_shape)}"
 
 
-def _picture_of(result: CountResult) -> bytes:
-    from rnncount.views import Picture
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
-    picture = Picture()
-    try:
-        return picture.update(result)
-    finally:
-        picture.close()
+
+def picture_expected(result: CountResult, view: str = "weights") -> dict[str, Any]:
+    """What the page's picture must hold for ``result``: rnncount's SVG texts and block counts, in order."""
+    import xml.etree.ElementTree as ET
+
+    from rnncount.drawing import to_svg
+
+    root = ET.fromstring(to_svg(result, view=view))
+    texts = ["".join(t.itertext()) for t in root.iter() if t.tag in ("text", f"{SVG_NS}text")]
+    blocks = [g.get("data-params") for g in root.iter() if "rnncount-block" in g.get("class", "").split()]
+    return {"texts": texts, "params": blocks}
+
+
+# The inline SVG of a dashboard, as the browser parsed it.
+_PICTURE_JS = """d => {
+  const svg = d.querySelector('.rnncount-diagram svg.rnncount-picture');
+  if (!svg) return null;
+  const box = svg.getBoundingClientRect();
+  return {
+    texts: [...svg.querySelectorAll('text')].map(t => t.textContent),
+    params: [...svg.querySelectorAll('g.rnncount-block')].map(g => g.getAttribute('data-params')),
+    width: box.width,
+    height: box.height,
+    view: (d.querySelector('.rnncount-view button.mod-active') || {}).textContent || null,
+  };
+}"""
+
+
+def page_picture(dash: Any) -> dict[str, Any] | None:
+    """The texts (in order), the blocks' counts and the size of the dashboard's SVG picture; None without one."""
+    return dash.evaluate(_PICTURE_JS)
+
+
+def picture_complaint(dash: Any, result: CountResult, view: str = "weights") -> str | None:
+    """None when the page's picture is inline SVG showing exactly rnncount's picture of ``result``."""
+    got = page_picture(dash)
+    if got is None:
+        return "no inline <svg class='rnncount-picture'> in the picture's box"
+    if got["view"] is not None and got["view"].strip() != view:
+        return f"the view toggle shows {got['view']!r}, expected {view!r}"
+    if got["width"] < 50 or got["height"] < 20:
+        return f"picture not visible ({got['width']:.0f} x {got['height']:.0f} px)"
+    want = picture_expected(result, view)
+    if got["params"] != want["params"]:
+        return f"the picture's blocks hold {got['params']}, rnncount's picture of {result.spec} {want['params']}"
+    if got["texts"] != want["texts"]:
+        missing = [t for t in want["texts"] if t not in got["texts"]][:5]
+        return f"the picture's labels are not rnncount's for {result.spec} ({view}); missing e.g. {missing}"
+    return None
 
 
 def latex_to_text(latex: str) -> str:
@@ -59,7 +102,9 @@ def latex_to_text(latex: str) -> str:
     return latex
 
 
-def views_complaint(dash: Any, result: CountResult, *, stack: bool, require_typeset: bool = True) -> str | None:
+def views_complaint(
+    dash: Any, result: CountResult, *, stack: bool, require_typeset: bool = True, view: str = "weights"
+) -> str | None:
     """None when the formula, the summary and the picture of ``dash`` all show ``result``; else what is wrong."""
     spec = dash.locator(".rnncount-spec").inner_text().strip()
     if spec != _spec_line(result):
@@ -103,11 +148,9 @@ def views_complaint(dash: Any, result: CountResult, *, stack: bool, require_type
             return f"Keras summary row for {lc.name} does not show {lc.params:,}: {row!r}"
 
     # The picture: exactly what rnncount draws for this count, whose labels carry the numbers.
-    img = dash.locator(".rnncount-diagram img").first
-    if not img.is_visible():
-        return "picture not visible"
-    if image_bytes(img) != _picture_of(result):
-        return "the picture in the page is not rnncount's drawing of the expected count"
+    complaint = picture_complaint(dash, result, view)
+    if complaint is not None:
+        return complaint
     return layout_complaint(dash, stack=stack)
 
 
@@ -120,10 +163,14 @@ _FIT_JS = """(d, stack) => {
     const over = Math.round(right - r(box).right);
     if (over > 1) out.push(`the Keras summary is ${over}px wider than its box`);
   }
-  const frame = d.querySelector('.rnncount-diagram'), img = d.querySelector('.rnncount-diagram img');
-  if (frame && img) {
-    if (r(img).right > r(frame).right + 1) out.push('the picture is wider than its box');
-    if (!stack && r(img).bottom > r(frame).bottom + 1) out.push('the picture is taller than its box');
+  const frame = d.querySelector('.rnncount-diagram'), svg = d.querySelector('.rnncount-diagram svg');
+  if (frame && svg) {
+    if (r(svg).right > r(frame).right + 1) out.push('the picture is wider than its box');
+    if (frame.scrollWidth > frame.clientWidth + 1) out.push('the picture box scrolls sideways');
+    // The picture takes its box's width: it is never a thumbnail in a corner.
+    if (r(svg).width < frame.clientWidth - 2 - (frame.offsetWidth - frame.clientWidth)) {
+      out.push(`the picture is ${Math.round(r(svg).width)}px wide in a ${frame.clientWidth}px box`);
+    }
   }
   return out.join('; ') || null;
 }"""
@@ -134,11 +181,50 @@ def layout_complaint(dash: Any, *, stack: bool) -> str | None:
     return dash.evaluate(_FIT_JS, stack)
 
 
-def assert_views(dash: Any, result: CountResult, *, stack: bool, what: str, require_typeset: bool = True) -> None:
-    poll(lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset), UPDATE_S, what)
+def assert_views(
+    dash: Any, result: CountResult, *, stack: bool, what: str, require_typeset: bool = True, view: str = "weights"
+) -> None:
+    poll(
+        lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset, view=view),
+        UPDATE_S,
+        what,
+    )
 
 
-def diagram_labels(result: CountResult) -> list[str]:
-    from rnncount.drawing import layout
+# Every <text> of the dashboard's picture: its rendered box (viewport px) and its content.
+_LABELS_JS = """d => {
+  const svg = d.querySelector('.rnncount-diagram svg.rnncount-picture');
+  if (!svg) return [];
+  return [...svg.querySelectorAll('text')]
+    .filter(t => t.textContent.trim())
+    .map(t => { const b = t.getBoundingClientRect();
+                return {s: t.textContent, x: b.left, y: b.top, w: b.width, h: b.height}; });
+}"""
 
-    return [t["s"] for t in layout(result).texts]
+
+def label_boxes(dash: Any) -> list[dict[str, Any]]:
+    """The rendered boxes of the picture's labels (``s``, ``x``, ``y``, ``w``, ``h`` in CSS px)."""
+    return dash.evaluate(_LABELS_JS)
+
+
+def smallest_label(dash: Any) -> dict[str, Any]:
+    boxes = label_boxes(dash)
+    assert boxes, "the picture has no labels"
+    return min(boxes, key=lambda b: b["h"])
+
+
+def overlapping_labels(dash: Any, tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of labels whose rendered boxes overlap by more than ``tolerance`` px both ways."""
+    boxes = label_boxes(dash)
+    pairs = []
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if dx > tolerance and dy > tolerance:
+                pairs.append((a["s"], b["s"]))
+    return pairs
+
+
+def diagram_labels(result: CountResult, view: str = "weights") -> list[str]:
+    return picture_expected(result, view)["texts"]

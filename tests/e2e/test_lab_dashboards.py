@@ -1,7 +1,8 @@
 """In a real JupyterLab, in a real browser: run the notebooks, move the sliders with the keyboard, read the page.
 
-Expected numbers come from ``rnncount.count`` for the values the sliders show; the picture is compared
-byte for byte with what rnncount draws for that count (the kernel and this test share one environment).
+Expected numbers come from ``rnncount.count`` for the values the sliders show; the picture must be inline
+SVG whose labels and blocks are exactly those of ``rnncount.drawing.to_svg`` for that count (the kernel and
+this test share one environment). Every wait is for a state of the page, never for a fixed time.
 """
 
 from __future__ import annotations
@@ -14,17 +15,25 @@ from typing import Any
 import pytest
 from _browser import (
     REPO,
+    UPDATE_S,
     assert_clean,
     open_notebook,
     poll,
-    press_slider,
-    run_all_cells,
-    scroll_to_top_of,
+    press_slider_until,
+    run_all_cells_and_wait,
+    scroll_to_top_and_wait,
     shows_number,
     shutdown_kernels,
     slider_value,
 )
-from _dashboards import assert_views, diagram_labels, explore_expected, read_explore
+from _dashboards import (
+    assert_views,
+    diagram_labels,
+    explore_expected,
+    overlapping_labels,
+    read_explore,
+    smallest_label,
+)
 
 import rnncount
 from rnncount.engine import CountResult
@@ -32,6 +41,10 @@ from rnncount.engine import CountResult
 pytestmark = pytest.mark.e2e
 
 DOCS_SCREENSHOT = REPO / "docs" / "dashboard.png"
+
+#: A laptop's window: the smallest label of the picture must be this tall (CSS px) or more.
+LAPTOP = {"width": 1280, "height": 900}
+MIN_LABEL_PX = 11
 
 
 def save_screenshot(target: Any, artifacts: Path, name: str) -> Path:
@@ -55,9 +68,25 @@ def write_docs_screenshot(src: Path) -> None:
 # --- the tests ------------------------------------------------------------------------------------------
 
 
+def switch_view(page: Any, dash: Any, result: CountResult, view: str, *, stack: bool) -> None:
+    """Click a view of the toggle and wait until the page shows rnncount's picture of ``result`` in it."""
+    dash.locator(".rnncount-view button", has_text=re.compile(rf"^\s*{view}\s*$")).click()
+    assert_views(dash, result, stack=stack, what=f"the {view} view of {result.spec}", view=view)
+
+
+def assert_labels_readable(dash: Any, what: str, *, overlaps: bool = True) -> dict[str, Any]:
+    small = smallest_label(dash)
+    assert small["h"] >= MIN_LABEL_PX, f"{what}: the label {small['s']!r} is {small['h']:.1f} px tall"
+    if overlaps:
+        pairs = overlapping_labels(dash)
+        assert not pairs, f"{what}: labels overlap: {pairs[:5]}"
+    return small
+
+
 def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
+    page.set_viewport_size(LAPTOP)
     open_notebook(page, lab, "notebooks/02_simple_rnn.ipynb")
-    run_all_cells(page)
+    run_all_cells_and_wait(page)
     assert_clean(page, "02_simple_rnn after Run All")
 
     dash = page.locator(".rnncount-explore").first
@@ -73,10 +102,11 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
         "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"
     )
     assert cut == [], f"labels cut short: {cut}"
+    small = assert_labels_readable(dash, "SimpleRNN picture at 1280 px", overlaps=False)
+    print(f"smallest label at 1280 px, {first.spec}: {small['h']:.1f} px ({small['s']!r})")
 
     # Units: two presses of the right arrow on the focused slider handle.
-    press_slider(page, dash.locator(".rnncount-units"), "ArrowRight", times=2)
-    poll(lambda: None if slider_value(dash.locator(".rnncount-units")) == before["units"] + 2 else "units", 20, "units")
+    press_slider_until(dash.locator(".rnncount-units"), "ArrowRight", before["units"] + 2)
     after_units = read_explore(dash)
     assert after_units == {**before, "units": before["units"] + 2}
     second = explore_expected(after_units)
@@ -84,12 +114,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     assert_views(dash, second, stack=False, what=f"after units {before['units']} -> {after_units['units']}")
 
     # Features: one press up, the count must follow i.
-    press_slider(page, dash.locator(".rnncount-features"), "ArrowRight", times=1)
-    poll(
-        lambda: None if slider_value(dash.locator(".rnncount-features")) == before["features"] + 1 else "features",
-        20,
-        "features",
-    )
+    press_slider_until(dash.locator(".rnncount-features"), "ArrowRight", before["features"] + 1)
     after_features = read_explore(dash)
     assert after_features == {**after_units, "features": before["features"] + 1}
     third = explore_expected(after_features)
@@ -97,19 +122,35 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     assert_views(dash, third, stack=False, what=f"after features {before['features']} -> {after_features['features']}")
 
     # Timesteps: the count must NOT change (the lesson of the notebook), the spec's shape must.
-    press_slider(page, dash.locator(".rnncount-timesteps"), "ArrowLeft", times=1)
+    press_slider_until(dash.locator(".rnncount-timesteps"), "ArrowLeft", before["timesteps"] - 1)
     after_t = read_explore(dash)
     assert after_t["timesteps"] == before["timesteps"] - 1
     fourth = explore_expected(after_t)
     assert fourth.total == third.total
     assert_views(dash, fourth, stack=False, what="after timesteps")
 
+    # The three views switch, each showing rnncount's picture of the current count.
+    for view in ("unrolled", "cell", "weights"):
+        switch_view(page, dash, fourth, view, stack=False)
+        assert_labels_readable(dash, f"the {view} view at 1280 px", overlaps=False)
+        dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / f"02_simple_rnn-{view}.png"))
+
     assert_clean(page, "02_simple_rnn after moving the sliders")
     save_screenshot(dash, artifacts, "02_simple_rnn-dashboard.png")
-    # A taller window for the README's picture, so the controls and all three views fit in it.
+
+    # The README's picture: the same dashboard switched to an LSTM (four gates, four colours), in a
+    # window tall enough for the controls and all three views.
+    dash.locator(".rnncount-layer button", has_text=re.compile(r"^\s*LSTM\s*$")).click()
+    poll(lambda: None if read_explore(dash)["layer"] == "LSTM" else "layer", UPDATE_S, "the LSTM toggle")
+    lstm = explore_expected(read_explore(dash))
+    assert_views(dash, lstm, stack=False, what="the LSTM dashboard")
+    small = assert_labels_readable(dash, "LSTM picture at 1280 px", overlaps=False)
+    print(f"smallest label at 1280 px, {lstm.spec}: {small['h']:.1f} px ({small['s']!r})")
+    save_screenshot(dash, artifacts, "02_lstm-dashboard-1280.png")
     page.set_viewport_size({"width": 1900, "height": 1300})
-    scroll_to_top_of(dash)
-    write_docs_screenshot(save_screenshot(page, artifacts, "02_simple_rnn-page.png"))
+    assert_views(dash, lstm, stack=False, what="the LSTM dashboard at 1900 px")
+    scroll_to_top_and_wait(dash)
+    write_docs_screenshot(save_screenshot(page, artifacts, "02_lstm-page.png"))
     shutdown_kernels(lab)
 
 
@@ -125,9 +166,14 @@ def _stack_expected(start: CountResult, row: int, units: int, features: int) -> 
     return rnncount.count(layers, (timesteps, features))
 
 
+_SCROLL_JS = """d => { const f = d.querySelector('.rnncount-diagram');
+  return {scroll: f.scrollHeight, client: f.clientHeight, width: f.clientWidth}; }"""
+
+
 def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
+    page.set_viewport_size(LAPTOP)
     open_notebook(page, lab, "notebooks/06_stacks_and_monsters.ipynb")
-    run_all_cells(page)
+    run_all_cells_and_wait(page)
     assert_clean(page, "06_stacks_and_monsters after Run All")
 
     dash = page.locator(".rnncount-explore-stack").first
@@ -141,22 +187,45 @@ def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     start = rnncount.count(m.group(1), (timesteps, features))
     assert_views(dash, start, stack=True, what="stack builder as first shown")
 
+    # The monster reads without zooming: full labels, none overlapping, the box scrolls if it must.
+    assert len(start.layers) >= 11
+    small = assert_labels_readable(dash, f"the {len(start.layers)}-layer monster at 1280 px")
+    print(f"smallest label at 1280 px, {len(start.layers)}-layer stack: {small['h']:.1f} px ({small['s']!r})")
+    box = dash.evaluate(_SCROLL_JS)
+    print(f"monster picture box: {box['width']} px wide, {box['client']} px tall, content {box['scroll']} px")
+    frame = dash.locator(".rnncount-diagram")
+    frame.screenshot(path=str(artifacts / "06_monster-picture-top.png"))
+    if box["scroll"] > box["client"] + 1:
+        frame.evaluate("f => { f.scrollTop = f.scrollHeight; }")
+        poll(
+            lambda: None if frame.evaluate("f => f.scrollTop + f.clientHeight >= f.scrollHeight - 1") else "scrolling",
+            10,
+            "the picture's box to scroll to its end",
+        )
+        frame.screenshot(path=str(artifacts / "06_monster-picture-end.png"))
+        frame.evaluate("f => { f.scrollTop = 0; }")
+
     # The second layer's units slider (its row in the builder), moved up by three.
     row = 1
     units_slider = dash.locator(".rnncount-stack-row").nth(row).locator(".rnncount-row-units")
     units = slider_value(units_slider)
     layer = start.layers[row].layer
     assert units == getattr(layer, "layer", layer).units
-    press_slider(page, units_slider, "ArrowRight", times=3)
+    press_slider_until(units_slider, "ArrowRight", units + 3)
     second = _stack_expected(start, row, units + 3, features)
     assert second.total != start.total
     assert_views(dash, second, stack=True, what=f"after layer {row + 1} units {units} -> {units + 3}")
 
     # The input's features, one down with the keyboard: the first layer's i changes.
-    press_slider(page, dash.locator(".rnncount-features"), "ArrowLeft", times=1)
+    press_slider_until(dash.locator(".rnncount-features"), "ArrowLeft", features - 1)
     third = _stack_expected(start, row, units + 3, features - 1)
     assert third.total != second.total
     assert_views(dash, third, stack=True, what=f"after features {features} -> {features - 1}")
+
+    for view in ("unrolled", "cell", "weights"):
+        switch_view(page, dash, third, view, stack=True)
+        assert_labels_readable(dash, f"the stack's {view} view at 1280 px", overlaps=view == "weights")
+        dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / f"06_stack-{view}.png"))
 
     assert_clean(page, "06_stacks_and_monsters after moving the sliders")
     save_screenshot(dash, artifacts, "06_stack_builder-dashboard.png")
