@@ -175,7 +175,7 @@ class Lecture:
     requests: list[str] = dataclass_field(default_factory=list)
 
 
-def _lecture_copy(notebooks_copy: Path) -> Path:
+def _lecture_copy(notebooks_copy: Path, folder: Path) -> Path:
     """A copy of 03_lstm with tags, as the course marks its notebooks: the Setup code skipped, one
     extra slide started by the ``slide`` tag (the Setup heading and the navigation are left untagged:
     lecture mode must skip those on its own)."""
@@ -184,7 +184,9 @@ def _lecture_copy(notebooks_copy: Path) -> Path:
     code[0].setdefault("metadata", {}).setdefault("tags", []).append("lecture-skip")  # the Setup cell
     forget = next(c for c in nb["cells"] if "".join(c["source"]).startswith("How do we know"))
     forget.setdefault("metadata", {}).setdefault("tags", []).append("slide")
-    path = notebooks_copy / "03_lstm_lecture.ipynb"
+    # Beside its own copy of the course (never in notebooks_copy: the index test lists that folder).
+    path = folder / "notebooks" / LECTURE_NB
+    path.parent.mkdir(parents=True)
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return path
 
@@ -273,8 +275,8 @@ def _foreign(requests: list[str], allowed: tuple[str, ...]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lecture_nb(notebooks_copy: Path) -> Path:
-    return _lecture_copy(notebooks_copy)
+def lecture_nb(notebooks_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _lecture_copy(notebooks_copy, tmp_path_factory.mktemp("lecture-site"))
 
 
 @pytest.fixture(scope="module")
