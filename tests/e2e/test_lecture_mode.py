@@ -395,8 +395,10 @@ _FITS_JS = """(s) => {
   if (pre && pre.scrollWidth > pre.clientWidth + 1) out.push('the Keras summary is cut');
   const pic = s.querySelector('.rnncount-diagram svg, .rnncount-diagram img');
   const frame = s.querySelector('.rnncount-diagram');
+  const cs = getComputedStyle(s);
+  const content = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
   const wide = frame ? Math.round(r(frame).width) : 0;
-  if (frame && wide < 0.5 * s.clientWidth) out.push(`the picture's box is ${wide}px wide`);
+  if (frame && wide < 0.5 * content) out.push(`the picture's box is ${wide}px of ${content}px wide`);
   if (pic && frame && (r(pic).bottom > r(frame).bottom + 1 || r(pic).right > r(frame).right + 1))
     out.push('the picture is cut by its box');
   return out.length ? out.join('; ') : null;
@@ -505,13 +507,18 @@ def test_lecture_fills_a_small_screen_and_reload_keeps_the_slide(slides: Any) ->
 def test_lecture_fetches_nothing_from_outside(slides: Any) -> None:
     """Every request of the page (scripts, styles, fonts, MathJax, the kernel's websockets): 127.0.0.1."""
     _wait_finished(slides)
+    # Font Awesome (the icons of buttons) comes from Voila's own bundle: load it, its request is checked below.
+    faces = slides.evaluate(
+        "async () => { await document.fonts.load('900 16px \"Font Awesome 5 Free\"');"
+        " return Array.from(document.fonts).filter(f => f.family.includes('Font Awesome 5 Free'))"
+        ".map(f => f.status); }"
+    )
+    assert "loaded" in faces, f"Font Awesome did not load: {faces}"
     host = slides.server.base_url.split("//", 1)[1]
     foreign = _foreign(slides.requests, (f"http://{host}/", f"ws://{host}/", "data:", "blob:"))
     assert not foreign, f"requests outside 127.0.0.1: {foreign}"
     assert any("/voila/static/" in u for u in slides.requests)
     assert slides.locator("mjx-container").count() > 0, "MathJax did not typeset"
-    # Font Awesome (icons of buttons) comes from Voila's own bundle.
-    assert slides.evaluate("() => document.fonts.check('900 16px \"Font Awesome 5 Free\"')")
 
 
 def _three_slides(page: Any, artifacts: Path, name: str) -> list[Path]:
