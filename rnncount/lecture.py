@@ -142,10 +142,23 @@ def split_sections(source: str) -> list[str]:
     return ["\n".join(p).strip("\n") for p in parts if any(x.strip() for x in p)] or [source]
 
 
+_LINKS_LINE = re.compile(r"^\s*(\[[^\]]+\]\([^)\s]+\)\s*[·|•]?\s*)+$")
+
+
+def drop_link_lines(source: str) -> str:
+    """Markdown without the lines made only of links (``[Run on Binder](...) · [All notebooks](...)``).
+
+    Such lines are a reader's way around the course; on a slide they are noise.
+    """
+    return "\n".join(line for line in source.splitlines() if not _LINKS_LINE.match(line))
+
+
 def _split_markdown_cells(nb: Any) -> None:
     """One markdown cell per section: a heading in the middle of a cell starts a slide of its own."""
     cells = []
     for cell in nb.cells:
+        if cell.get("cell_type") == "markdown" and NAVIGATION_MARK not in _source(cell):
+            cell["source"] = drop_link_lines(_source(cell))
         pieces = split_sections(_source(cell)) if cell.get("cell_type") == "markdown" else []
         if len(pieces) <= 1:
             cells.append(cell)

@@ -254,3 +254,11 @@ def test_export_needs_no_kernel_to_refuse(tmp_path: Path) -> None:
     bad = tmp_path / "broken.ipynb"
     shutil.copy(REPO / "README.md", bad)
     assert main(["lecture", str(bad), "--export", str(tmp_path / "deck.html")]) == EXIT_USAGE
+
+
+def test_lines_of_links_are_left_off_slides() -> None:
+    """A line made only of links (the course's way around) is noise on a slide; links in a sentence stay."""
+    links = "[Run this notebook on Binder](../README.md#run-on-binder) · [All notebooks](00_index.ipynb)"
+    nb = nbformat.v4.new_notebook(cells=[_md(f"# Title\n\n{links}\n\nSee [x](y) here.")])
+    prepare_notebook(nb)
+    assert nb.cells[0].source == "# Title\n\n\nSee [x](y) here."
