@@ -16,8 +16,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -163,16 +161,6 @@ _HEADING_IN_VIEW_JS = """() => {
   const h = s && s.querySelector('h1, h2');
   return h ? h.textContent.replace(/\\u00b6/g, '').trim() : null;
 }"""
-
-
-@dataclass
-class Lecture:
-    """A running ``rnncount lecture`` and what its start took."""
-
-    server: Server
-    notebook: Path
-    first_slide_s: float = 0.0
-    requests: list[str] = dataclass_field(default_factory=list)
 
 
 def _lecture_copy(notebooks_copy: Path, folder: Path) -> Path:
