@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,9 +185,9 @@ def _mathtext(text: str) -> str:
     """Our markup as Matplotlib text: ``W_{xi}`` -> ``W$_{xi}$`` (mathtext, no LaTeX needed)."""
     out = []
     for s, sub in segments(text):
-        if sub:
-            out.append("$_{" + s.replace("−", "-") + "}$")
-        else:
+        if sub and re.fullmatch(r"[\w +\-−←→]*", s):
+            out.append("$_{" + s.replace("−", "-").replace(" ", r"\ ") + "}$")
+        else:  # plain text (a stray "_{" in a user's title stays as typed)
             out.append(s.replace("$", r"\$"))
     return "".join(out)
 
@@ -242,6 +243,7 @@ def render(scene: Scene, ax: Any, pool: Any = None) -> None:
                 patch.set_gid(f"rnncount:{group.layer}:{blk.direction or ''}:{blk.name}")
                 patch.rnncount_block = blk
                 patch.rnncount_layer = group.layer
+                patch.rnncount_variable = group.data.get("variable")
             add(patch)
         elif isinstance(item, Ellipse):
             add(
@@ -489,6 +491,8 @@ def save_picture(pic: Picture, path: str | os.PathLike[str], dpi: float = 150) -
         return
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    if ext == ".png":  # a monster is tall: keep the bitmap under ~40 megapixels
+        dpi = min(dpi, max(30.0, 6000.0 / (pic.scene.height / UNITS_PER_INCH)))
     fig = pic.figure(dpi=dpi)
     FigureCanvasAgg(fig)
     fig.savefig(path, format=ext[1:], dpi=dpi, facecolor=pic.scene.palette["bg"])

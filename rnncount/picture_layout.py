@@ -216,6 +216,16 @@ def segments(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def literal(text: str) -> str:
+    """User text (a title, a layer name) shown as typed: ``_{`` is not read as a subscript."""
+    return text.replace("_{", "_\u200b{")
+
+
+def sub_size(size: float) -> float:
+    """A subscript's font size: smaller than its text, but never below SMALL."""
+    return max(SUB * size, SMALL)
+
+
 def plain(text: str) -> str:
     """The characters a reader sees (subscript markers dropped)."""
     return "".join(s for s, _ in segments(text))
@@ -246,6 +256,9 @@ _ADVANCE = {
     ),
 }
 _WIDTHS = {bold: dict(zip(_CHARS, widths, strict=True)) for bold, widths in _ADVANCE.items()}
+for _bold, _table in _WIDTHS.items():  # the few other characters the pictures use
+    _table.update({c: 0.838 for c in "×⊙→←−≈"})
+    _table.update({"…": 1.0, "·": 0.38 if _bold else 0.318, "–": 0.5, "σ": 0.779 if _bold else 0.634})
 _MARGIN = 1.06
 _MONO = 0.602  # DejaVu Sans Mono
 
@@ -253,13 +266,15 @@ _MONO = 0.602  # DejaVu Sans Mono
 def _advance(s: str, bold: bool) -> float:
     table = _WIDTHS[bold]
     # Combining marks (the tilde of c̃) take no room of their own.
-    return sum(table.get(c, 0.0 if "\u0300" <= c <= "\u036f" else 0.9) for c in s)
+    return sum(table.get(c, 0.0 if "\u0300" <= c <= "\u036f" else 1.0) for c in s)
 
 
 def text_width(text: str, size: float, bold: bool = False, mono: bool = False) -> float:
     width = 0.0
     for s, sub in segments(text):
-        scale = SUB if sub else 1.0
+        scale = sub_size(size) / size if sub else 1.0
+        if sub:  # Matplotlib's mathtext draws a subscript's "-" as a wide minus sign
+            s = s.replace("-", "−")
         n = sum(1 for c in s if not "\u0300" <= c <= "\u036f")
         width += (n * _MONO if mono else _advance(s, bold)) * size * scale
     return width * _MARGIN
@@ -440,13 +455,13 @@ class Builder:
 
 def heading(b: Builder, result: CountResult, title: str | None, y: float) -> float:
     if title:
-        y = b.lines(MARGIN, y + TITLE, title, TITLE, bold=True) + 8
+        y = b.lines(MARGIN, y + TITLE, literal(title), TITLE, bold=True) + 8
     return y
 
 
 def total_line(b: Builder, result: CountResult, y: float, error: str | None) -> float:
     if error:
-        y = b.lines(MARGIN, y + FONT, error, FONT, bold=True, color=b.p["error"]) + 8
+        y = b.lines(MARGIN, y + FONT, literal(error), FONT, bold=True, color=b.p["error"]) + 8
     if result.layers:
         label = "total of the layers above" if error else "total"
         if len(result.layers) > MAX_LAYERS:
@@ -471,11 +486,11 @@ def gap_row(b: Builder, y: float, layers: Sequence[LayerCount]) -> float:
     n = len(layers)
     params = sum(lc.params for lc in layers)
     b.items.append(Rect(MARGIN, y, WIDTH - 2 * MARGIN, 64, b.p["panel"], b.p["muted"], 1.5, rx=8, dash=True))
-    b.text(WIDTH / 2, y + 28, f"… {n} more layers …", TITLE, anchor="middle", bold=True)
+    b.text(WIDTH / 2, y + 28, f"… {group_digits(n)} more layers …", TITLE, anchor="middle", bold=True)
     b.text(
         WIDTH / 2,
         y + 52,
-        f"{layers[0].name} to {layers[-1].name}: {params_text(params)}",
+        literal(f"{layers[0].name} to {layers[-1].name}: {params_text(params)}"),
         SMALL,
         anchor="middle",
         color=b.p["muted"],
@@ -567,7 +582,12 @@ def _block(b: Builder, lc: LayerCount, kind: str, blk: Block, x: float, y: float
         cy = y + 0.62 * h
         items.append(Text(cx, cy - 20, name, NAME, "middle", ink))
         items.append(Text(cx, cy + 6, count_text, FONT, "middle", ink))
-        items.append(Text(cx, cy + 30, dims, SMALL, "middle", ink, italic=True))
+        if text_width(dims, SMALL) <= w - 8:
+            items.append(Text(cx, cy + 30, dims, SMALL, "middle", ink, italic=True))
+        else:  # rows above "× columns"
+            rows_text, _, cols_text = dims.partition(" × ")
+            items.append(Text(cx, cy + 30, rows_text, SMALL, "middle", ink, italic=True))
+            items.append(Text(cx, cy + 50, f"× {cols_text}", SMALL, "middle", ink, italic=True))
     elif h >= 2.4 * NAME + 4 and max(name_w, count_w) + 10 <= w:
         items.append(Text(cx, cy - 6, name, NAME, "middle", ink))
         items.append(Text(cx, cy + 22, count_text, FONT, "middle", ink))
@@ -594,14 +614,18 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
     rows = _rows(blocks)
     heights = [_row_height(blks[0].shape[0] if len(blks[0].shape) == 2 else 1, s) for _, _, blks in rows]
     # One column width for every gate, so an LSTM is visibly four SimpleRNNs side by side.
-    need = 0.0
     titles = GATE_TITLES.get(kind, {})
+    # A gate's title may take two lines, but never breaks a word.
+    words = [w for gate in gates if gate is not None for w in titles.get(gate, str(gate)).split()]
+    need = max((text_width(w, SMALL, bold=True) + 12 for w in words), default=0.0)
     for (_, _, blks), (h, how) in zip(rows, heights, strict=True):
         for blk in blks:
             name_w, count_w = _label_widths(blk)
             if how == "broken":
                 dims = " × ".join(group_digits(d) for d in blk.shape)
-                need = max(need, name_w + 12, count_w + 12, text_width(dims, SMALL) + 12)
+                parts = dims.partition(" × ")
+                dims_w = min(text_width(dims, SMALL), max(text_width(p, SMALL) for p in (parts[0], "× " + parts[2])))
+                need = max(need, name_w + 12, count_w + 12, dims_w + 12)
             elif h >= 2.4 * NAME + 4:
                 need = max(need, max(name_w, count_w) + 14)
             else:
@@ -618,6 +642,8 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
         y += 24 + (depth - 1) * 1.2 * SMALL
         for k, (gate, lines) in enumerate(zip(gates, heads, strict=True)):
             color = colors.get(gate, b.p["ink"])
+            if b.dark:  # the gate's hue, lightened to read on a dark background
+                color = mix(color, "#FFFFFF", 0.35)
             for j, line in enumerate(lines):
                 ty = y - (len(lines) - 1 - j) * 1.2 * SMALL
                 b.text(AREA_X + (k + 0.5) * col, ty, line, SMALL, anchor="middle", bold=True, color=color)
@@ -687,7 +713,7 @@ def weights_layer(b: Builder, lc: LayerCount, y: float, s: float, compact: bool)
     """One layer of the weights view from ``y`` down; returns the y below it."""
     count = params_text(lc.params)
     count_w = text_width(count, FONT, bold=True)
-    heads = wrap(f"{lc.name} ({lc.type})", TITLE, WIDTH - 2 * MARGIN - count_w - 24, bold=True)
+    heads = wrap(f"{literal(lc.name)} ({lc.type})", TITLE, WIDTH - 2 * MARGIN - count_w - 24, bold=True)
     for k, line in enumerate(heads):
         gid = f"rnncount-title:{lc.name}" if k == 0 else None
         b.text(MARGIN, y + TITLE + k * 1.25 * TITLE, line, TITLE, bold=True, gid=gid)
@@ -728,6 +754,8 @@ def weights_view(
     b = Builder(dark)
     y = heading(b, result, title, 0.0)
     y = shape_arrow(b, y, result.input_shape, "input")
+    if not result.layers and not error:
+        y = b.lines(MARGIN, y + FONT, "No layers yet: add a layer to see its weights.", FONT, color=b.p["muted"]) + 8
     chosen = select_layers(result.layers)
     s = common_scale(lc for entry in chosen if isinstance(entry[1], LayerCount) for lc in [entry[1]])
     for k, entry in enumerate(chosen):

@@ -32,6 +32,7 @@ from .picture_layout import (
     heading,
     ink_on,
     kind_of,
+    literal,
     mix,
     params_text,
     pick_layer,
@@ -61,7 +62,7 @@ def _step_name(s: int | str, last: bool, t: int | None, cap: int) -> str:
 
 
 def _chosen_header(b: Builder, result: CountResult, k: int, lc: LayerCount, y: float, what: str) -> float:
-    for j, line in enumerate(wrap(f"{lc.name} ({lc.type}): {what}", TITLE, WIDTH - 2 * MARGIN, bold=True)):
+    for j, line in enumerate(wrap(f"{literal(lc.name)} ({lc.type}): {what}", TITLE, WIDTH - 2 * MARGIN, bold=True)):
         b.text(MARGIN, y + TITLE, line, TITLE, bold=True, gid=f"rnncount-title:{lc.name}" if j == 0 else None)
         y += 1.25 * TITLE
     y += 8 - 0.25 * TITLE
@@ -166,6 +167,9 @@ def unrolled_view(
     right = WIDTH - MARGIN - (MERGE_W + 24 if bidi else 40)
     gap, ell = 46.0, 40.0
     cw = (right - left - gap * (len(cols) - 1) - ell * (len(cols) - n_cells)) / n_cells
+    if cw > 200:  # a few steps: cells of a sensible size, the row centred
+        span = 200 * n_cells + gap * (len(cols) - 1)
+        left, cw = (left + right - span) / 2, 200.0
     xs: list[tuple[float, float]] = []
     x = left
     for s in cols:
@@ -174,7 +178,6 @@ def unrolled_view(
         x += w + gap
     labels = [_step_name(s, j == len(cols) - 1, t, cap) for j, s in enumerate(cols)]
     ch = 112.0
-    state = "h, c" if kind == "LSTM" else "h"
     color = GATE_COLORS.get(kind, {}).get("h" if kind != "LSTM" else "c", "#009E73")
     cell_fill = mix(color, b.p["bg"], 0.82)
     shared_band = mix(SHARED, "#FFFFFF", 0.75)
@@ -186,20 +189,30 @@ def unrolled_view(
                 continue
             b.items.append(Rect(cx, row_y, w, ch, cell_fill, color, 2.2, rx=10))
             b.text(cx + w / 2, row_y + 34, f"t={lab}", FONT, anchor="middle", bold=True)
-            b.items.append(Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6))
-            b.items.append(Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"))
+            band = [
+                Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6),
+                Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"),
+            ]
+            side = f" ({direction})" if direction else ""
+            tip = f"step t={lab}{side}: the same W_x, W_h and b as every other step of {lc.name}"
+            b.items.append(Group("rnncount-shared", band, tip, {"step": lab, "layer": lc.name}))
 
     def state_arrows(row_y: float, forward: bool) -> None:
         mid = row_y + ch / 2
         arrow_y = mid + 4
         # The initial state enters from the outside end of the chain.
         if forward:
-            b.arrow([(MARGIN + 8, arrow_y), (xs[0][0] - 2, arrow_y)])
-            b.text((MARGIN + 8 + xs[0][0]) / 2, arrow_y - 10, f"{state.split(',')[0]}_{{0}}", FONT, anchor="middle")
+            start = xs[0][0] - 62
+            b.arrow([(start, arrow_y), (xs[0][0] - 2, arrow_y)])
+            b.text((start + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
+            if kind == "LSTM":
+                b.text((start + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
         else:
             end = xs[-1][0] + xs[-1][1]
             b.arrow([(end + 50, arrow_y), (end + 2, arrow_y)])
             b.text(end + 26, arrow_y - 10, "h←_{0}", FONT, anchor="middle")
+            if kind == "LSTM":
+                b.text(end + 26, arrow_y + 26, "c←_{0}", FONT, anchor="middle")
         for j in range(len(cols) - 1):
             a_end = xs[j][0] + xs[j][1]
             b_start = xs[j + 1][0]
@@ -268,7 +281,7 @@ def unrolled_view(
         state_arrows(bwd_y, False)
         outputs(bwd_y, False, "←")
         b.text(MARGIN, bwd_y + ch + 24, "← backward", SMALL, bold=True, italic=True, color=b.p["muted"])
-        y = bwd_y + ch + (70 if seq else 40)
+        y = bwd_y + ch + (84 if seq else 40)
         _merge(b, lc, xs, fwd_y, bwd_y, ch, seq, y)
         y += 30 if not seq else 0
     else:
@@ -288,18 +301,19 @@ def _merge(b: Builder, lc: LayerCount, xs: list, fwd_y: float, bwd_y: float, ch:
     """Where the two directions meet: concat to 2h, sum/ave/mul, or two outputs (merge_mode=None)."""
     mode = lc.layer.merge_mode
     h = lc.built.symbols.get("h", 0)
+    pair = "h→_{t}, h←_{t}" if seq else "h→_{T}, h←_{1}"
     if mode == "concat":
-        how = [f"concat → 2h = {group_digits(2 * h)}"]
+        how = ["concat", pair, f"→ 2h = {group_digits(2 * h)}"]
     elif mode is None:
-        how = ["merge_mode=None:", "two outputs"]
+        how = ["merge_mode=None:", "two outputs", pair]
     else:
-        how = [f"{mode} → h = {group_digits(h)}"]
+        how = [mode, pair, f"→ h = {group_digits(h)}"]
     bw = MERGE_W
     bx = WIDTH - MARGIN - bw
-    by = (fwd_y + bwd_y + ch) / 2 - 40
-    items: list[Any] = [Rect(bx, by, bw, 80, b.p["panel"], b.p["frame"], 2.0, rx=10)]
+    by = (fwd_y + bwd_y + ch) / 2 - 45
+    items: list[Any] = [Rect(bx, by, bw, 90, b.p["panel"], b.p["frame"], 2.0, rx=10)]
     for j, line in enumerate(how):
-        items.append(Text(bx + bw / 2, by + 34 + j * 22, line, SMALL, "middle", b.p["ink"], bold=True))
+        items.append(Text(bx + bw / 2, by + 26 + j * 24, line, SMALL, "middle", b.p["ink"], bold=j != 1))
     b.items.append(Group("rnncount-merge", items, f"Bidirectional merge_mode={mode!r}", {"mode": str(mode)}))
     mid_x = bx + bw / 2
     if not seq:
@@ -313,7 +327,7 @@ def _merge(b: Builder, lc: LayerCount, xs: list, fwd_y: float, bwd_y: float, ch:
                 (first_x + first_w / 2, bwd_y + ch + 2),
                 (first_x + first_w / 2, low + 10),
                 (mid_x, low + 10),
-                (mid_x, by + 82),
+                (mid_x, by + 92),
             ]
         )
         b.text(first_x + first_w / 2 + 10, low + 2, "h←_{1}", SMALL, color=b.p["muted"])
@@ -388,6 +402,9 @@ def _gate_box(
         items.append(Text(x + w / 2, ty, line, SMALL + 1, "middle", ink))
         ty += SMALL * 1.3
     params = sum(blk.params for blk in blocks)
+    for line in wrap(params_text(params), SMALL, w - 12, bold=True):
+        items.append(Text(x + w / 2, ty + 2, line, SMALL, "middle", ink, bold=True))
+        ty += SMALL * 1.25
     tip = "\n".join(
         [f"{lc.name} ({lc.type}) · {title}: {_ACT[gate]} of a weighted sum"]
         + [
@@ -444,7 +461,7 @@ def cell_view(
     y_top = top + 20  # the state line (c for an LSTM, h for a GRU)
     y_mid = top + 110  # element-wise operations
     y_gate = top + (80 if kind == "SimpleRNN" else 215)
-    bh = 124.0
+    bh = 132.0
     line = b.p["line"]
     state_out = WIDTH - MARGIN - 20
     if kind == "LSTM":
@@ -522,7 +539,7 @@ def cell_view(
         eq = _gate_equation(kind, gate, gates.get(gate, []), reset_after)
         color = GATE_COLORS.get(kind, {}).get(gate, b.p["ink"])
         if b.dark:
-            color = mix(color, "#FFFFFF", 0.25)
+            color = mix(color, "#FFFFFF", 0.35)
         y = b.lines(MARGIN, y + FONT, eq, FONT, color=color, bold=True) + 6
     tail = {
         "LSTM": ["c_{t} = f ⊙ c_{t-1} + i ⊙ c̃", "h_{t} = o ⊙ tanh(c_{t})"],

@@ -9,16 +9,14 @@ drawing library is needed.
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 from html import escape
 from typing import Any
 
-from .picture_layout import SUB, Ellipse, Group, Path, Rect, Scene, Text, segments
+from .picture_layout import Ellipse, Group, Path, Rect, Scene, Text, segments, sub_size
 
 FONT_FAMILY = "'DejaVu Sans', Verdana, 'Helvetica Neue', Arial, sans-serif"
 MONO_FAMILY = "'DejaVu Sans Mono', Menlo, Consolas, monospace"
-
-_ids = itertools.count()
 
 
 def _n(v: float) -> str:
@@ -49,10 +47,10 @@ def _text(t: Text) -> str:
     else:
         body = ""
         shifted = False
-        sub_size = _n(t.size * SUB)
+        small = _n(sub_size(t.size))
         for s, sub in parts:
             if sub:
-                body += f'<tspan dy="{_n(0.28 * t.size)}" font-size="{sub_size}">{escape(s, quote=False)}</tspan>'
+                body += f'<tspan dy="{_n(0.28 * t.size)}" font-size="{small}">{escape(s, quote=False)}</tspan>'
                 shifted = True
             elif shifted:
                 body += f'<tspan dy="{_n(-0.28 * t.size)}">{escape(s, quote=False)}</tspan>'
@@ -98,20 +96,22 @@ def _item(item: Any, hatch_id: str, arrows: dict[str, str]) -> str:
 def scene_to_svg(scene: Scene, *, label: str = "") -> str:
     """The scene as one ``<svg class="rnncount-picture">`` element (no XML prolog: it is inlined)."""
     p = scene.palette
-    uid = f"rnncount{next(_ids)}"
+    # Ids are made from the content, so the same picture is the same markup, and two different
+    # pictures in one page never share a pattern or a marker. The placeholder (NUL, which no
+    # valid XML holds) is replaced once all is written.
+    uid = "\x00id\x00"
     hatch_id = f"{uid}-hatch"
     w, h = _n(scene.width), _n(scene.height)
     head = (
         f'<svg class="rnncount-picture" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
         f'width="100%" preserveAspectRatio="xMidYMin meet" role="img" '
         f'data-view="{scene.view}" data-theme="{"dark" if scene.dark else "light"}" '
-        f'font-family="{_attr(FONT_FAMILY)}" style="max-width:100%;height:auto;display:block;background:{p["bg"]}">'
+        f'aria-label="{_attr(label)}" font-family="{_attr(FONT_FAMILY)}" '
+        f'style="max-width:100%;height:auto;display:block;background:{p["bg"]}">'
     )
     out = [head]
     colors = {item.color for item, _ in scene.walk() if isinstance(item, Path) and item.arrow}
     arrows = {color: f"{uid}-arrow{k}" for k, color in enumerate(sorted(colors))}
-    if label:
-        out.append(f"<title>{escape(label, quote=False)}</title>")
     out.append(
         "<defs>"
         f'<pattern id="{hatch_id}" patternUnits="userSpaceOnUse" width="8" height="8" '
@@ -136,4 +136,6 @@ def scene_to_svg(scene: Scene, *, label: str = "") -> str:
         else:
             out.append(_item(item, hatch_id, arrows))
     out.append("</svg>")
-    return "".join(out)
+    markup = "".join(out)
+    digest = hashlib.blake2b(markup.encode(), digest_size=6).hexdigest()
+    return markup.replace("\x00id\x00", f"rnncount-{digest}")

@@ -29,6 +29,10 @@ SUMMARY_LINE_LENGTH = 96
 #: Dashboards refuse Keras builds above this many parameters (the count and picture still update).
 DASHBOARD_MAX_PARAMS = 50_000_000
 
+#: Nor do they build stacks of more layers than this: Keras takes about a second per hundred layers
+#: to build and summarise, and the count and the picture of a longer stack need no build.
+DASHBOARD_MAX_LAYERS = 100
+
 
 @dataclass(frozen=True)
 class DisplayModel:
@@ -227,9 +231,18 @@ def summary_html(text: str, note: str | None = None) -> str:
 
 
 def model_summary(
-    result: CountResult, cache: ModelCache = MODELS, max_params: int = DASHBOARD_MAX_PARAMS
+    result: CountResult,
+    cache: ModelCache = MODELS,
+    max_params: int = DASHBOARD_MAX_PARAMS,
+    max_layers: int = DASHBOARD_MAX_LAYERS,
 ) -> tuple[str, DisplayModel | None]:
     """The Keras summary text of ``result`` (built through the cache), or why it was not built."""
+    if len(result.layers) > max_layers:
+        return (
+            f"Keras model not built: {len(result.layers):,} layers are more than a dashboard builds in Keras "
+            f"({max_layers}); the count ({group_digits(result.total)} params) needs no build",
+            None,
+        )
     try:
         entry = cache.get(result, max_params=max_params)
     except (BuildTooLargeError, KerasUnavailableError) as err:
@@ -246,9 +259,13 @@ def count_prefix(layers: Sequence[Layer], input_shape: Any) -> tuple[CountResult
         return count(list(layers), input_shape), None
     except SpecError as err:
         message = str(err)
-    for k in range(len(layers) - 1, -1, -1):
+    # A stack fails at its first bad layer, so every longer prefix fails too: search for the longest
+    # one that counts (a few counts, not one per layer, for a stack of a thousand layers).
+    best, lo, hi = count([], input_shape), 0, len(layers) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
         try:
-            return count(list(layers[:k]), input_shape), message
+            best, lo = count(list(layers[:mid]), input_shape), mid
         except SpecError:
-            continue
-    return count([], input_shape), message  # pragma: no cover - the empty stack always counts
+            hi = mid - 1
+    return best, message

@@ -24,7 +24,8 @@ Stable CSS classes, for styling and browser tests:
 - views: ``rnncount-formula``, ``rnncount-summary``, ``rnncount-diagram`` (the picture's
   box: as wide as the dashboard allows, scrolling vertically when the picture is taller)
   and ``rnncount-diagram-svg`` (the HTML holding the ``<svg class="rnncount-picture">``),
-  ``rnncount-view`` (the view toggle), ``rnncount-diagram-note`` (what the view shows),
+  ``rnncount-view`` (the view toggle), ``rnncount-picture-layer`` (which recurrent layer the
+  unrolled and cell views show, when there are several), ``rnncount-diagram-note`` (what the view shows),
   ``rnncount-spec`` (the model as a spec string), ``rnncount-message`` (errors and notes
   shown above the views)
 - explore controls: ``rnncount-layer``, ``rnncount-units``, ``rnncount-features``,
@@ -34,7 +35,8 @@ Stable CSS classes, for styling and browser tests:
   ``rnncount-spec-input``, ``rnncount-manage-sequences``, ``rnncount-sequences-note``,
   ``rnncount-add-kind``, ``rnncount-add-units``, ``rnncount-add``; one ``rnncount-stack-row``
   per layer holding ``rnncount-row-kind``, ``rnncount-row-units``, ``rnncount-row-sequences``,
-  ``rnncount-row-bidirectional``, ``rnncount-row-up``, ``rnncount-row-down``, ``rnncount-row-remove``
+  ``rnncount-row-bidirectional``, ``rnncount-row-up``, ``rnncount-row-down``, ``rnncount-row-remove``;
+  a stack longer than 12 layers has rows for its first and last six and one ``rnncount-stack-more`` line
 
 Wrong arguments raise rnncount's own errors before any widget is made:
 :class:`~rnncount.errors.RnncountTypeError` (a TypeError) for a value of the wrong type,
@@ -229,13 +231,26 @@ class _Dashboard(W.VBox):
         view_toggle.add_class("rnncount-view")
         view_toggle.observe(lambda _change: self._refresh_picture(), names="value")
         self._view_toggle = view_toggle
+        # Which recurrent layer the unrolled and cell views show, when the model has several.
+        picture_layer = W.Dropdown(description="layer", style={"description_width": "50px"})
+        picture_layer.layout = W.Layout(width="300px", display="none")
+        picture_layer.add_class("rnncount-picture-layer")
+        picture_layer.observe(self._picture_layer_chosen, names="value")
+        self._picture_layer = picture_layer
+        self._choosing = False
         self._diagram_note = W.HTML(layout=W.Layout(min_height="1.4em"))
         self._diagram_note.add_class("rnncount-diagram-note")
         # The picture and the summary (96 columns) sit side by side on a wide page and wrap one
         # above the other on a narrower one (a laptop, a projector): the picture then takes the
         # whole width, and the summary's last column (the counts) is never hidden.
         panel = W.VBox(
-            [W.HBox([view_toggle, self._diagram_note], layout=W.Layout(flex_flow="row wrap")), diagram_box],
+            [
+                W.HBox(
+                    [view_toggle, picture_layer, self._diagram_note],
+                    layout=W.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                diagram_box,
+            ],
             layout=W.Layout(flex=f"1 1 {PICTURE_MIN_WIDTH}", min_width=f"min(100%, {PICTURE_MIN_WIDTH})"),
         )
         panel.add_class("rnncount-picture-panel")
@@ -293,29 +308,63 @@ class _Dashboard(W.VBox):
         self._spec_view.value = (
             f"<code>{html.escape(spec)}</code> on input <code>{html.escape(format_shape((None, *shape)))}</code>"
         )
+        # The views are sent in order of their cost: the formula, then the picture (the browser draws
+        # it while the kernel builds the Keras model), then the Keras summary.
         entry: DisplayModel | None = None
         if error is None and result.layers:
             self.formula_text = result.formula_text
             self._formula.value = self._formula_html(result)
+            self._message.value = ""
+            self._refresh_picture()
             self.summary_text, entry = model_summary(result, self._cache, self._max_params)
             note = None if entry is not None else "The count and the picture need no Keras model."
             self._summary.value = summary_html(self.summary_text, note)
-            self._message.value = ""
-        elif error is None:
-            self.formula_text = "no layers yet"
-            self._formula.value = "<i>Add a layer to start.</i>"
-            self.summary_text = "no layers yet"
-            self._summary.value = summary_html(self.summary_text)
-            self._message.value = ""
         else:
-            self.formula_text = error
-            self._formula.value = error_html(error)
-            self.summary_text = f"Keras model not built: {error}"
+            if error is None:
+                self.formula_text = "no layers yet"
+                self._formula.value = "<i>Add a layer to start.</i>"
+                self.summary_text = "no layers yet"
+                self._message.value = ""
+            else:
+                self.formula_text = error
+                self._formula.value = error_html(error)
+                self.summary_text = f"Keras model not built: {error}"
+                self._message.value = error_html(error)
+            self._refresh_picture()
             self._summary.value = summary_html(self.summary_text)
-            self._message.value = error_html(error)
         self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
-        self._refresh_picture()
+
+    @property
+    def picture_layer(self) -> int | None:
+        """The index of the layer the unrolled and cell views show; None for the first recurrent layer."""
+        options = self._picture_layer.options
+        if self.view == "weights" or not options or self._picture_layer.value == options[0][1]:
+            return None
+        return self._picture_layer.value
+
+    def _picture_layer_chosen(self, _change: dict[str, Any]) -> None:
+        if not self._choosing:
+            self._refresh_picture()
+
+    def _update_picture_layers(self) -> None:
+        """Offer the recurrent layers to the unrolled and cell views (the dropdown shows when there are two or more)."""
+        assert self.result is not None
+        options = [
+            (f"{k + 1}. {lc.name} ({lc.type.split('(')[0]})", k)
+            for k, lc in enumerate(self.result.layers)
+            if lc.layer.recurrent
+        ]
+        dropdown = self._picture_layer
+        if [tuple(o) for o in dropdown.options] != options:
+            keep = dropdown.value if dropdown.value in [k for _, k in options] else None
+            self._choosing = True
+            try:
+                dropdown.options = options
+                dropdown.value = keep if keep is not None else (options[0][1] if options else None)
+            finally:
+                self._choosing = False
+        dropdown.layout.display = "flex" if len(options) > 1 and self.view != "weights" else "none"
 
     def _refresh_picture(self) -> None:
         from .drawing import to_svg
@@ -323,7 +372,8 @@ class _Dashboard(W.VBox):
         if self.result is None:  # a view changed while the dashboard is being built
             return
         view = self.view
-        self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error)
+        self._update_picture_layers()
+        self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error, layer=self.picture_layer)
         self._picture.value = self.picture_svg
         note = VIEW_NOTES.get(view, "")
         self._diagram_note.value = f"<small style='color:#555'>{html.escape(note)}</small>" if note else ""
@@ -446,6 +496,9 @@ class Explorer(_Dashboard):
 
 _STACK_KINDS = ("SimpleRNN", "LSTM", "GRU", "Dense")
 
+#: A stack longer than this gets rows of controls for its first and last layers only.
+ROWS_SHOWN = 12
+
 SEQUENCES_NOTE = (
     "<b>return_sequences is managed for you:</b> every recurrent layer that feeds another recurrent "
     "layer returns the whole sequence <code>(None, T, h)</code>, because a recurrent layer reads a sequence; "
@@ -456,6 +509,16 @@ SEQUENCES_MANUAL_NOTE = (
     "<b>You manage return_sequences yourself.</b> Tick <i>manage return_sequences</i> to let every "
     "recurrent layer that feeds another one return its sequence again."
 )
+
+
+def _close_tree(widget: W.Widget) -> None:
+    """Close a widget, its children, and their Layout and Style widgets (each is a widget of its own)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
 
 
 def _inner(layer: Layer) -> Layer:
@@ -721,25 +784,33 @@ class StackExplorer(_Dashboard):
         super().refresh()
 
     def _rebuild_rows(self) -> None:
-        for row in self.controls["rows"]:
-            for w in row.values():
-                w.close()
-        rows = []
-        boxes = []
         n = len(self._layers)
-        for k, layer in enumerate(self._layers):
+        rows: list[dict[str, Any] | None] = [None] * n
+        boxes: list[W.Widget] = []
+        # A long stack gets rows for its first and last layers only (a thousand rows of controls would
+        # take minutes to make); the others are edited in the spec box or with set_layer().
+        shown = range(n) if n <= ROWS_SHOWN else [*range(ROWS_SHOWN // 2), *range(n - ROWS_SHOWN // 2, n)]
+        for k in shown:
+            if n > ROWS_SHOWN and k == n - ROWS_SHOWN // 2:
+                more = W.HTML(
+                    f"<i>… {n - ROWS_SHOWN:,} more layers (edit them in the spec box, or with set_layer()) …</i>"
+                )
+                more.add_class("rnncount-stack-more")
+                boxes.append(more)
+            layer = self._layers[k]
             row = self._row(k, layer, n)
-            rows.append(row)
+            rows[k] = row
             box = W.HBox(
                 [W.HTML(f"<b>{k + 1}.</b>", layout=W.Layout(width="28px")), *row.values()],
                 layout=W.Layout(align_items="center", flex_flow="row wrap"),
             )
             box.add_class("rnncount-stack-row")
             boxes.append(box)
-        for box in self._rows_box.children:
-            box.close()
+        old = self._rows_box.children
         self.controls["rows"] = rows
         self._rows_box.children = tuple(boxes)
+        for box in old:
+            _close_tree(box)
 
     def _row(self, k: int, layer: Layer, n: int) -> dict[str, Any]:
         inner = _inner(layer)

@@ -224,3 +224,32 @@ def test_a_diagram_displays_as_a_png_without_the_inline_backend():
     fig = diagram("GRU(4) > Dense(1)", (30, 5))
     data, _ = InteractiveShell.instance().display_formatter.format(fig)
     assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_only_public_matplotlib_is_used() -> None:
+    """The former glyph cache and pooled renderer reached into Matplotlib's private text internals."""
+    import inspect
+    import re
+
+    from rnncount import drawing, picture_layout, picture_views, svg
+
+    for module in (drawing, picture_layout, picture_views, svg):
+        source = inspect.getsource(module)
+        for name in ("_render_glyph", "_prepare_font", "_set_transform", "_draw_text_glyphs_and_boxes", "_layout("):
+            assert name not in source, (module.__name__, name)
+        assert not re.search(r"matplotlib[\w.]*\._", source), module.__name__
+        assert "keras.src" not in source
+
+
+def test_a_monster_draws_to_png_and_pdf(tmp_path) -> None:
+    spec = (
+        "SimpleRNN(30, return_sequences=True) > GRU(20, return_sequences=True) > GRU(25, return_sequences=True)"
+        " > GRU(22, return_sequences=True) > GRU(21, return_sequences=True) > SimpleRNN(10)"
+        " > Dense(50) > Dense(50) > Dense(50) > Dense(50) > Dense(1)"
+    )
+    for view, ext in (("weights", "png"), ("unrolled", "pdf"), ("cell", "png")):
+        rnncount.picture(spec, (50, 40), view=view).save(tmp_path / f"{view}.{ext}", dpi=60)
+        assert (tmp_path / f"{view}.{ext}").stat().st_size > 1000
+    fig = diagram(spec, (50, 40))
+    width, height = fig.get_size_inches()
+    assert width == 10 and height > 40  # one row per layer: it grows in height, never shrinks

@@ -15,7 +15,7 @@ import pytest
 import traitlets
 
 import rnncount
-from rnncount.drawing import VIEWS, to_svg
+from rnncount.drawing import MAX_LAYERS, VIEWS, to_svg
 from rnncount.errors import RnncountTypeError
 from rnncount.formula import group_digits
 from rnncount.views import ModelCache
@@ -97,20 +97,28 @@ def svg_blocks(root: ET.Element) -> list[ET.Element]:
 def check_picture(w: Explorer | StackExplorer) -> None:
     """The page's picture is the engine's SVG of the current count and view, with every block's count as text."""
     assert w._picture.value == w.picture_svg
-    assert same_picture(w.picture_svg, to_svg(w.result, view=w.view, error=w.error))
+    assert same_picture(w.picture_svg, to_svg(w.result, view=w.view, error=w.error, layer=w.picture_layer))
     root = svg_root(w.picture_svg)
     if w.view != "weights" or w.error is not None:
         return
     blocks = svg_blocks(root)
-    assert Counter(int(g.get("data-params")) for g in blocks) == Counter(
-        b.params for lc in w.result.layers for b in lc.blocks
+    layers = {lc.name: lc for lc in w.result.layers}
+    drawn = {g.get("data-layer") for g in blocks}
+    weighted = [lc.name for lc in w.result.layers if lc.blocks]
+    if len(w.result.layers) <= MAX_LAYERS:
+        assert drawn == set(weighted)
+    else:  # a long stack: its first and last layers, and how many are left out
+        assert drawn <= set(weighted) and weighted[0] in drawn and weighted[-1] in drawn
+        assert any("more layers" in t for t in svg_texts(root))
+    assert Counter((g.get("data-layer"), int(g.get("data-params"))) for g in blocks) == Counter(
+        (name, b.params) for name in drawn for b in layers[name].blocks
     )
     for g in blocks:
         title = [t for t in g if t.tag in ("title", f"{SVG}title")]
         assert title and group_digits(int(g.get("data-params"))) in "".join(title[0].itertext())
     texts = " | ".join(svg_texts(root))
     for lc in w.result.layers:
-        if lc.params:
+        if lc.name in drawn:
             assert group_digits(lc.params) in texts, (lc.name, lc.params, texts)
 
 
@@ -434,6 +442,29 @@ def test_the_view_toggle_switches_the_picture_only(maker: str) -> None:
         w.view = "sideways"
 
 
+def test_the_stack_chooses_the_layer_to_unroll() -> None:
+    s = rnncount.explore_stack("GRU(4, return_sequences=True) > LSTM(3) > Dense(1)", (5, 2))
+    chooser = s._picture_layer
+    assert "rnncount-picture-layer" in chooser._dom_classes
+    assert chooser.layout.display == "none"  # the weights view shows every layer
+    s.view = "cell"
+    assert chooser.layout.display != "none"
+    assert [k for _, k in chooser.options] == [0, 1]
+    assert s.picture_layer is None and "gru (GRU)" in " ".join(svg_texts(svg_root(s.picture_svg)))
+    chooser.value = 1
+    assert s.picture_layer == 1
+    check_picture(s)
+    assert "lstm (LSTM)" in " ".join(svg_texts(svg_root(s.picture_svg)))
+    s.controls["rows"][0]["units"].value = 5  # the choice survives an edit
+    assert chooser.value == 1
+    check_picture(s)
+    s.remove_layer(0)  # one recurrent layer left: nothing to choose
+    assert chooser.layout.display == "none" and s.picture_layer is None
+    check_picture(s)
+    w = rnncount.explore("LSTM", units=3, features=2, head=2, view="unrolled")
+    assert w._picture_layer.layout.display == "none"
+
+
 def test_the_view_can_be_chosen_when_the_dashboard_is_made() -> None:
     w = rnncount.explore("GRU", units=3, features=2, view="cell", reset_after=False)
     assert w.view == "cell"
@@ -570,3 +601,51 @@ def test_display_models_leave_keras_state_alone() -> None:
     assert ref() is None
     for module in (rnncount.views, rnncount.widgets):
         assert "keras.src" not in Path(module.__file__).read_text(encoding="utf-8")
+
+
+# --- long stacks -------------------------------------------------------------------------------------------
+
+
+def test_a_thousand_layer_stack_is_bounded_in_time_and_memory() -> None:
+    import time
+    import tracemalloc
+
+    from rnncount.widgets import ROWS_SHOWN
+
+    layers = [rnncount.Dense(2) for _ in range(1000)]
+    result = rnncount.count(layers, (4,))
+    tracemalloc.start()
+    start = time.perf_counter()
+    s = rnncount.explore_stack(layers, (4,), cache=ModelCache())
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 20, elapsed  # generous: about 0.3 s of CPU on a quiet machine (see tests/benchmarks)
+    assert peak < 50e6, peak
+    assert s.result.total == result.total and s.error is None
+    # Rows of controls for the first and last layers, and a line saying how many are left out.
+    rows = s.controls["rows"]
+    assert len(rows) == 1000 and sum(r is not None for r in rows) == ROWS_SHOWN
+    assert rows[0] is not None and rows[-1] is not None and rows[500] is None
+    more = [c for c in s._rows_box.children if "rnncount-stack-more" in c._dom_classes]
+    assert len(more) == 1 and f"{1000 - ROWS_SHOWN:,} more layers" in more[0].value
+    # Keras is not asked to build a thousand layers; the count and the picture need no build.
+    assert s.model is None and s.summary_text.startswith("Keras model not built: 1,000 layers")
+    assert group_digits(result.total) in s.summary_text
+    check_picture(s)
+    assert len(s.picture_svg) < 200_000
+    # Edits reach every layer, shown or not; the last row's buttons act on the last layer.
+    s.set_layer(500, "Dense(3)")
+    assert s.result.total == rnncount.count([*layers[:500], rnncount.Dense(3), *layers[501:]], (4,)).total
+    s.controls["rows"][-1]["remove"].click()
+    assert len(s.layers) == 999 and s.result.layers[-1].name == "dense_998"
+
+
+def test_a_broken_long_stack_shows_its_longest_working_part() -> None:
+    layers = [rnncount.LSTM(3, return_sequences=True) for _ in range(300)] + [rnncount.LSTM(2), rnncount.LSTM(2)]
+    s = rnncount.explore_stack(layers, (5, 2), manage_sequences=False)
+    with pytest.raises(rnncount.SpecError) as err:
+        rnncount.count(layers, (5, 2))
+    assert s.error == str(err.value)
+    assert s.result.spec == rnncount.count(layers[:301], (5, 2)).spec
+    check_picture(s)

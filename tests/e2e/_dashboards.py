@@ -45,13 +45,13 @@ def _spec_line(result: CountResult) -> str:
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
-def picture_expected(result: CountResult, view: str = "weights") -> dict[str, Any]:
+def picture_expected(result: CountResult, view: str = "weights", layer: int | None = None) -> dict[str, Any]:
     """What the page's picture must hold for ``result``: rnncount's SVG texts and block counts, in order."""
     import xml.etree.ElementTree as ET
 
     from rnncount.drawing import to_svg
 
-    root = ET.fromstring(to_svg(result, view=view))
+    root = ET.fromstring(to_svg(result, view=view, layer=layer))
     texts = ["".join(t.itertext()) for t in root.iter() if t.tag in ("text", f"{SVG_NS}text")]
     blocks = [g.get("data-params") for g in root.iter() if "rnncount-block" in g.get("class", "").split()]
     return {"texts": texts, "params": blocks}
@@ -77,7 +77,7 @@ def page_picture(dash: Any) -> dict[str, Any] | None:
     return dash.evaluate(_PICTURE_JS)
 
 
-def picture_complaint(dash: Any, result: CountResult, view: str = "weights") -> str | None:
+def picture_complaint(dash: Any, result: CountResult, view: str = "weights", layer: int | None = None) -> str | None:
     """None when the page's picture is inline SVG showing exactly rnncount's picture of ``result``."""
     got = page_picture(dash)
     if got is None:
@@ -86,7 +86,7 @@ def picture_complaint(dash: Any, result: CountResult, view: str = "weights") -> 
         return f"the view toggle shows {got['view']!r}, expected {view!r}"
     if got["width"] < 50 or got["height"] < 20:
         return f"picture not visible ({got['width']:.0f} x {got['height']:.0f} px)"
-    want = picture_expected(result, view)
+    want = picture_expected(result, view, layer)
     if got["params"] != want["params"]:
         return f"the picture's blocks hold {got['params']}, rnncount's picture of {result.spec} {want['params']}"
     if got["texts"] != want["texts"]:
@@ -103,7 +103,13 @@ def latex_to_text(latex: str) -> str:
 
 
 def views_complaint(
-    dash: Any, result: CountResult, *, stack: bool, require_typeset: bool = True, view: str = "weights"
+    dash: Any,
+    result: CountResult,
+    *,
+    stack: bool,
+    require_typeset: bool = True,
+    view: str = "weights",
+    layer: int | None = None,
 ) -> str | None:
     """None when the formula, the summary and the picture of ``dash`` all show ``result``; else what is wrong."""
     spec = dash.locator(".rnncount-spec").inner_text().strip()
@@ -148,7 +154,7 @@ def views_complaint(
             return f"Keras summary row for {lc.name} does not show {lc.params:,}: {row!r}"
 
     # The picture: exactly what rnncount draws for this count, whose labels carry the numbers.
-    complaint = picture_complaint(dash, result, view)
+    complaint = picture_complaint(dash, result, view, layer)
     if complaint is not None:
         return complaint
     return layout_complaint(dash, stack=stack)
@@ -182,10 +188,17 @@ def layout_complaint(dash: Any, *, stack: bool) -> str | None:
 
 
 def assert_views(
-    dash: Any, result: CountResult, *, stack: bool, what: str, require_typeset: bool = True, view: str = "weights"
+    dash: Any,
+    result: CountResult,
+    *,
+    stack: bool,
+    what: str,
+    require_typeset: bool = True,
+    view: str = "weights",
+    layer: int | None = None,
 ) -> None:
     poll(
-        lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset, view=view),
+        lambda: views_complaint(dash, result, stack=stack, require_typeset=require_typeset, view=view, layer=layer),
         UPDATE_S,
         what,
     )
@@ -213,16 +226,50 @@ def smallest_label(dash: Any) -> dict[str, Any]:
     return min(boxes, key=lambda b: b["h"])
 
 
-def overlapping_labels(dash: Any, tolerance: float = 1.0) -> list[tuple[str, str]]:
-    """Pairs of labels whose rendered boxes overlap by more than ``tolerance`` px both ways."""
-    boxes = label_boxes(dash)
+# The ink of every piece of text in the picture (a <text>'s own text and each <tspan>, so that a
+# subscript is measured at its size and place): the piece's rendered box spans the font's whole
+# ascent and descent, so the glyphs' own extent is measured with a canvas in the same font and
+# scaled to that box. Two labels overlap when their ink boxes do.
+_INK_JS = """d => {
+  const svg = d.querySelector('.rnncount-diagram svg.rnncount-picture');
+  if (!svg) return [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  const out = [];
+  svg.querySelectorAll('text').forEach((text, label) => {
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const s = node.textContent;
+      if (!s.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const box = range.getBoundingClientRect();
+      if (!box.height) continue;
+      const st = getComputedStyle(node.parentElement);
+      ctx.font = `${st.fontStyle} ${st.fontWeight} 100px ${st.fontFamily}`;
+      const m = ctx.measureText(s);
+      const k = box.height / (m.fontBoundingBoxAscent + m.fontBoundingBoxDescent);
+      const baseline = box.top + m.fontBoundingBoxAscent * k;
+      out.push({label, s: text.textContent, x: box.left, w: box.width,
+                y: baseline - m.actualBoundingBoxAscent * k,
+                h: (m.actualBoundingBoxAscent + m.actualBoundingBoxDescent) * k});
+    }
+  });
+  return out;
+}"""
+
+
+def overlapping_labels(dash: Any, tolerance: float = 0.5) -> list[tuple[str, str, float, float]]:
+    """Pairs of labels whose glyphs' ink boxes overlap by more than ``tolerance`` px both ways, with the overlap."""
+    pieces = dash.evaluate(_INK_JS)
     pairs = []
-    for k, a in enumerate(boxes):
-        for b in boxes[k + 1 :]:
+    for k, a in enumerate(pieces):
+        for b in pieces[k + 1 :]:
+            if a["label"] == b["label"]:
+                continue
             dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
             dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
             if dx > tolerance and dy > tolerance:
-                pairs.append((a["s"], b["s"]))
+                pairs.append((a["s"], b["s"], round(dx, 1), round(dy, 1)))
     return pairs
 
 

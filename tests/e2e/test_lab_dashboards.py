@@ -102,7 +102,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
         "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"
     )
     assert cut == [], f"labels cut short: {cut}"
-    small = assert_labels_readable(dash, "SimpleRNN picture at 1280 px", overlaps=False)
+    small = assert_labels_readable(dash, "SimpleRNN picture at 1280 px")
     print(f"smallest label at 1280 px, {first.spec}: {small['h']:.1f} px ({small['s']!r})")
 
     # Units: two presses of the right arrow on the focused slider handle.
@@ -132,7 +132,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     # The three views switch, each showing rnncount's picture of the current count.
     for view in ("unrolled", "cell", "weights"):
         switch_view(page, dash, fourth, view, stack=False)
-        assert_labels_readable(dash, f"the {view} view at 1280 px", overlaps=False)
+        assert_labels_readable(dash, f"the {view} view at 1280 px")
         dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / f"02_simple_rnn-{view}.png"))
 
     assert_clean(page, "02_simple_rnn after moving the sliders")
@@ -144,7 +144,7 @@ def test_simple_rnn_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     poll(lambda: None if read_explore(dash)["layer"] == "LSTM" else "layer", UPDATE_S, "the LSTM toggle")
     lstm = explore_expected(read_explore(dash))
     assert_views(dash, lstm, stack=False, what="the LSTM dashboard")
-    small = assert_labels_readable(dash, "LSTM picture at 1280 px", overlaps=False)
+    small = assert_labels_readable(dash, "LSTM picture at 1280 px")
     print(f"smallest label at 1280 px, {lstm.spec}: {small['h']:.1f} px ({small['s']!r})")
     save_screenshot(dash, artifacts, "02_lstm-dashboard-1280.png")
     page.set_viewport_size({"width": 1900, "height": 1300})
@@ -224,8 +224,19 @@ def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
 
     for view in ("unrolled", "cell", "weights"):
         switch_view(page, dash, third, view, stack=True)
-        assert_labels_readable(dash, f"the stack's {view} view at 1280 px", overlaps=view == "weights")
+        assert_labels_readable(dash, f"the stack's {view} view at 1280 px")
         dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / f"06_stack-{view}.png"))
+    # The unrolled and cell views of another layer, chosen in the dropdown of recurrent layers.
+    switch_view(page, dash, third, "cell", stack=True)
+    chooser = dash.locator(".rnncount-picture-layer select")
+    recurrent = [k for k, lc in enumerate(third.layers) if lc.layer.recurrent]
+    assert chooser.locator("option").count() == len(recurrent)
+    chooser.select_option(index=2)
+    assert_views(
+        dash, third, stack=True, what="the cell view of the third recurrent layer", view="cell", layer=recurrent[2]
+    )
+    assert_labels_readable(dash, "the cell view of the third recurrent layer")
+    dash.locator(".rnncount-picture-panel").screenshot(path=str(artifacts / "06_stack-cell-layer3.png"))
 
     assert_clean(page, "06_stacks_and_monsters after moving the sliders")
     save_screenshot(dash, artifacts, "06_stack_builder-dashboard.png")
