@@ -103,6 +103,22 @@ TEACHING: dict[str, str] = {
         "The method is right, so practise care: have students write every term with its numbers before "
         "multiplying, and check their total with rnncount check."
     ),
+    "wrong_choice": (
+        "Ask students to justify each option with a one-line count before choosing, so a choice rests on the "
+        "formula rather than on a guess about which option sounds right."
+    ),
+    "wrong_value": (
+        "Have students substitute their value back into the layer's formula and compare with the given count, "
+        "so an inverse question is checked the same way a forward one is."
+    ),
+    "requirement_unmet": (
+        "Before students design a layer, have them write each requirement as an inequality on the count or the "
+        "shape, and tick every one against their design's count."
+    ),
+    "wrong_order": (
+        "Have students write each layer's dominant term (g*h*h or g*i*h) beside it before ordering, so the "
+        "ranking comes from the multiplier g and the sizes, not from the layer's name."
+    ),
     "unknown": (
         "These numbers match no known mistake: ask the students to show their working layer by layer, and a "
         "short conversation will tell you what they did."
