@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,11 @@ class LayerCount:
     name: str
     layer: Layer
     built: Built
-    formula: Formula
+
+    @functools.cached_property
+    def formula(self) -> Formula:
+        """The by-hand formula, written out when first asked for (the checker recounts without it)."""
+        return formula_for(self.built)
 
     @property
     def type(self) -> str:
@@ -327,7 +332,7 @@ def count(spec: str | Sequence[Layer], input_shape: Any) -> CountResult:
             where = f"after {prev.type_name}" if prev else "as the first layer"
             hint = _stack_hint(layer, prev, index, layers, shape)
             raise SpecError(f"{layer.type_name} {where} (layer {index + 1}): {err}{hint}") from None
-        counted.append(LayerCount(name, layer, built, formula_for(built)))
+        counted.append(LayerCount(name, layer, built))
         shape = built.output_shape
         prev = layer
     return CountResult((None, *input_dims), tuple(counted))

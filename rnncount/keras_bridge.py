@@ -623,7 +623,6 @@ def _shape_of(tensor: Any) -> Any:
 def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
     """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
     from .engine import LayerCount
-    from .formula import formula_for
 
     shapes = _input_shapes(layer, ours)
     if shapes is None:
@@ -632,7 +631,7 @@ def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
         built = ours.build_many(shapes) if len(shapes) > 1 or ours.inputs == "list" else ours.build(shapes[0])
     except SpecError as err:
         return None, f"cannot count: {err}"
-    return LayerCount(layer.name, ours, built, formula_for(built)), ""
+    return LayerCount(layer.name, ours, built), ""
 
 
 def count_keras_layer(layer: Any) -> Any:
