@@ -1269,7 +1269,12 @@ class Inverse(Question):
 
     @property
     def question(self) -> str:  # type: ignore[override]
-        shape = self.input_shape if isinstance(self.input_shape, str) else ", ".join(map(str, self.input_shape))
+        given = self.input_shape
+        shape = (
+            given
+            if isinstance(given, str)
+            else ", ".join(map(str, given if isinstance(given, (tuple, list)) else [given]))
+        )
         what = "parameters" if self.layer is None else f"parameters in layer {self.layer}"
         default = f"{self.spec} on input ({shape}) has {_n(self.params)} {what}: what is {self.unknown}?"
         return self._prompt or default.replace("{" + self.unknown + "}", self.unknown)
@@ -1277,7 +1282,7 @@ class Inverse(Question):
     def check(self, answer: Any) -> Feedback:
         try:
             x = parse_answer(answer)
-        except SpecError:
+        except (SpecError, ValueError):
             raise SpecError(f"{self.unknown} is a whole number, such as 16; got {answer!r}") from None
         try:
             result = self.model(x)
@@ -1310,15 +1315,32 @@ class Inverse(Question):
 
     def hints(self) -> list[str]:
         result = self.model(self.answer)
-        lc = result.layers[-1 if self.layer is None else self.layer - 1]
-        known = ", ".join(f"{k} = {v}" for k, v in lc.formula.symbols.items() if k != self.unknown)
-        out = [f"Write the count as a formula in {self.unknown}: {lc.formula.general}, with {known}."]
-        if self.layer is None and len(result.layers) > 1:
-            out[0] = "Add up the layers' formulas, " + out[0][0].lower() + out[0][1:]
-        if self.unknown == "h" and _cell(lc.layer) is not None:
+        try:
+            # The symbols that change with the unknown are not given: they would give the answer away.
+            moved: CountResult | None = self.model(self.answer + 1)
+        except SpecError:
+            moved = None
+        ks = range(len(result.layers)) if self.layer is None else [self.layer - 1]
+        parts = []
+        for k in ks:
+            lc = result.layers[k]
+            if not lc.params:
+                continue
+            other = moved.layers[k].formula.symbols if moved is not None else {}
+            known = [f"{s} = {v}" for s, v in lc.formula.symbols.items() if s != self.unknown and other.get(s) == v]
+            varies = [s for s, v in lc.formula.symbols.items() if s != self.unknown and other.get(s) != v]
+            text = f"{lc.name}: {lc.formula.general}"
+            if known:
+                text += f" with {', '.join(known)}"
+            if varies:
+                text += f" ({', '.join(varies)} {'depends' if len(varies) == 1 else 'depend'} on {self.unknown})"
+            parts.append(text)
+        out = [f"Write the count as a formula in {self.unknown}: {'; '.join(parts)}."]
+        last = result.layers[ks[-1]]
+        if self.unknown == "h" and _cell(last.layer) is not None and len(parts) == 1:
             out.append(
                 "It is a quadratic in h: divide by the number of weight blocks g, then solve "
-                "h*h + (i + bias rows)*h = count / g, or try 16, 32, 64 and adjust."
+                "h*h + (i + bias rows)*h = count / g, or try a round number, count, and adjust."
             )
         else:
             out.append(f"The count grows with {self.unknown}: try a value, compare, and adjust.")
@@ -1366,7 +1388,7 @@ class Design(Question):
     """
 
     kind = "design"
-    placeholder = "layers, e.g. LSTM(8) > Dense(1)"
+    placeholder = "layers, e.g. GRU(8)"
 
     def __init__(
         self,
@@ -1410,6 +1432,8 @@ class Design(Question):
     def check(self, answer: Any) -> Feedback:
         text = str(answer).strip()
         result = count(text, self.input_shape)
+        if not result.layers:
+            raise SpecError("write at least one layer, e.g. GRU(8)")
         n = result.total
         spec = result.spec
         missing = [k for k in self.kinds if k not in _kinds(result)]

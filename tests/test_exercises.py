@@ -501,8 +501,10 @@ def test_inverse_finds_the_size_on_random_layers():
         assert i in qi.values and qi.check(i).correct and not qi.check(i + 1).correct
     with pytest.raises(rnncount.SpecError, match="gives"):
         Inverse("LSTM({h})", (20, 100), 17_025, unknown="h")
-    with pytest.raises(rnncount.SpecError, match="whole number"):
-        Inverse("LSTM({h})", (20, 100), 17_024).check("lots")
+    for bad in ["lots", None, -1, "1e3", "\u00b2"]:
+        with pytest.raises(rnncount.SpecError, match="whole number"):
+            Inverse("LSTM({h})", (20, 100), 17_024).check(bad)
+    assert Inverse("LSTM({h})", (20, 100), 17_024).check(0).misconception == "wrong_value"
 
 
 def test_inverse_names_a_known_mistake_when_a_wrong_value_fits_it():
@@ -531,8 +533,9 @@ def test_design_accepts_any_answer_that_meets_the_requirements():
     assert not shaped.check("LSTM(4)").correct and shaped.check("GRU(4, return_sequences=True)").correct
     with pytest.raises(rnncount.SpecError, match="does not meet"):
         Design("x", (30, 8), max_params=100, example="GRU(32)")
-    with pytest.raises(rnncount.SpecError):
-        q.check("GRU(")
+    for bad in ["GRU(", "", "   ", None, "__import__('os')"]:
+        with pytest.raises(rnncount.SpecError):
+            q.check(bad)
 
 
 def test_ranking_key_and_feedback_on_every_order():
@@ -603,3 +606,26 @@ def test_verify_checks_every_key_against_keras_and_prints_one_line(capsys):
     assert capsys.readouterr().out == "6 exercises checked against Keras\n"
     with pytest.raises(AssertionError):
         verify(Choice("q?", ["x", "y"], "B", why="", proof=lambda: "A"), quiet=True)
+
+
+def test_hints_of_the_new_kinds_never_give_the_key_away():
+    from rnncount.exercises import Design, Inverse, Ranking
+
+    inverse = Inverse("LSTM({h})", (20, 100), 17_024)
+    assert inverse.values == [32]
+    assert not any(re.search(r"(?<!\d)32(?!\d)", h) for h in inverse.hints())
+    # A size the unknown passes on to a later layer is not given either (here the Dense's i = 20 * d).
+    text = Inverse(
+        "Embedding(10000, {d}) > Flatten() > Dense(1)",
+        20,
+        rnncount.count("Embedding(10000, 16) > Flatten() > Dense(1)", 20).total,
+        unknown="d",
+    )
+    assert text.values == [16] and not any(re.search(r"(?<!\d)(16|320)(?!\d)", h) for h in text.hints())
+    design = Design("d.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
+    assert not any("GRU(32)" in h for h in design.hints())
+    ranking = Ranking(["LSTM(8)", "GRU(16)", "Bidirectional(SimpleRNN(16))", "SimpleRNN(40)"], (40, 10))
+    key = " ".join(ranking.answer)
+    assert not any(key in h or "".join(ranking.answer) in h for h in ranking.hints())
+    for q in (inverse, design, ranking):
+        assert [q.hint() for _ in q.hints()] == q.hints() and q.hint() == q.hints()[-1]
