@@ -491,6 +491,8 @@ def save_picture(pic: Picture, path: str | os.PathLike[str], dpi: float = 150) -
         return
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    if ext == ".png":  # a monster is tall: keep the bitmap under ~40 megapixels
+        dpi = min(dpi, max(30.0, 6000.0 / (pic.scene.height / UNITS_PER_INCH)))
     fig = pic.figure(dpi=dpi)
     FigureCanvasAgg(fig)
     fig.savefig(path, format=ext[1:], dpi=dpi, facecolor=pic.scene.palette["bg"])

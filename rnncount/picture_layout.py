@@ -256,6 +256,9 @@ _ADVANCE = {
     ),
 }
 _WIDTHS = {bold: dict(zip(_CHARS, widths, strict=True)) for bold, widths in _ADVANCE.items()}
+for _bold, _table in _WIDTHS.items():  # the few other characters the pictures use
+    _table.update({c: 0.838 for c in "×⊙→←−≈"})
+    _table.update({"…": 1.0, "·": 0.38 if _bold else 0.318, "–": 0.5, "σ": 0.779 if _bold else 0.634})
 _MARGIN = 1.06
 _MONO = 0.602  # DejaVu Sans Mono
 
@@ -263,13 +266,15 @@ _MONO = 0.602  # DejaVu Sans Mono
 def _advance(s: str, bold: bool) -> float:
     table = _WIDTHS[bold]
     # Combining marks (the tilde of c̃) take no room of their own.
-    return sum(table.get(c, 0.0 if "\u0300" <= c <= "\u036f" else 0.9) for c in s)
+    return sum(table.get(c, 0.0 if "\u0300" <= c <= "\u036f" else 1.0) for c in s)
 
 
 def text_width(text: str, size: float, bold: bool = False, mono: bool = False) -> float:
     width = 0.0
     for s, sub in segments(text):
         scale = sub_size(size) / size if sub else 1.0
+        if sub:  # Matplotlib's mathtext draws a subscript's "-" as a wide minus sign
+            s = s.replace("-", "−")
         n = sum(1 for c in s if not "\u0300" <= c <= "\u036f")
         width += (n * _MONO if mono else _advance(s, bold)) * size * scale
     return width * _MARGIN
@@ -749,6 +754,8 @@ def weights_view(
     b = Builder(dark)
     y = heading(b, result, title, 0.0)
     y = shape_arrow(b, y, result.input_shape, "input")
+    if not result.layers and not error:
+        y = b.lines(MARGIN, y + FONT, "No layers yet: add a layer to see its weights.", FONT, color=b.p["muted"]) + 8
     chosen = select_layers(result.layers)
     s = common_scale(lc for entry in chosen if isinstance(entry[1], LayerCount) for lc in [entry[1]])
     for k, entry in enumerate(chosen):

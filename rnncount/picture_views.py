@@ -402,6 +402,9 @@ def _gate_box(
         items.append(Text(x + w / 2, ty, line, SMALL + 1, "middle", ink))
         ty += SMALL * 1.3
     params = sum(blk.params for blk in blocks)
+    for line in wrap(params_text(params), SMALL, w - 12, bold=True):
+        items.append(Text(x + w / 2, ty + 2, line, SMALL, "middle", ink, bold=True))
+        ty += SMALL * 1.25
     tip = "\n".join(
         [f"{lc.name} ({lc.type}) · {title}: {_ACT[gate]} of a weighted sum"]
         + [
@@ -458,7 +461,7 @@ def cell_view(
     y_top = top + 20  # the state line (c for an LSTM, h for a GRU)
     y_mid = top + 110  # element-wise operations
     y_gate = top + (80 if kind == "SimpleRNN" else 215)
-    bh = 124.0
+    bh = 132.0
     line = b.p["line"]
     state_out = WIDTH - MARGIN - 20
     if kind == "LSTM":

@@ -505,3 +505,29 @@ def test_the_same_picture_is_the_same_markup_and_ids_never_clash() -> None:
     assert defs(light) and not defs(light) & defs(dark)
     # A tooltip is a block's own; the picture as a whole has a label for screen readers instead.
     assert light.find(f"{NS}title") is None and "gru" in light.get("aria-label")
+
+
+def test_estimated_label_widths_hold_the_text_as_matplotlib_draws_it() -> None:
+    """The overlap test uses estimated boxes: they must contain the text as drawn (DejaVu Sans)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    from rnncount.drawing import _mathtext
+
+    measure = TextToPath()
+    checked = 0
+    for spec, shape in SPECS[:6]:
+        for view in VIEWS:
+            for t in layout(rnncount.count(spec, shape), view=view).texts():
+                prop = FontProperties(
+                    family="monospace" if t.mono else "sans-serif",
+                    weight="bold" if t.bold else "normal",
+                    style="italic" if t.italic else "normal",
+                    size=t.size,
+                )
+                text = _mathtext(t.text)
+                width, _, _ = measure.get_text_width_height_descent(text, prop, ismath="$" in text.replace(r"\$", ""))
+                x0, _, x1, _ = t.box()
+                assert width <= x1 - x0 + 0.5, (t.text, width, x1 - x0)
+                checked += 1
+    assert checked > 300
