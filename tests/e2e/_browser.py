@@ -290,9 +290,18 @@ def press_slider(pg: Any, slider: Any, key: str, times: int = 1) -> None:
         pg.wait_for_timeout(100)
 
 
-def slider_value(slider: Any) -> int:
-    """The integer a slider shows in its readout."""
-    text = slider.locator(".widget-readout").first.inner_text().strip()
+def slider_value(slider: Any, timeout: float = 10.0) -> int:
+    """The integer a slider shows in its readout.
+
+    In a long notebook JupyterLab renders a cell's widgets only once it scrolls into view, so the
+    readout may still be empty for a moment: wait for its number.
+    """
+    readout = slider.locator(".widget-readout").first
+    deadline = time.monotonic() + timeout
+    text = readout.inner_text().strip()
+    while not text and time.monotonic() < deadline:
+        time.sleep(0.1)
+        text = readout.inner_text().strip()
     return int(text.replace(",", "").replace("\u2009", "").replace(" ", ""))
 
 

@@ -30,7 +30,10 @@ def explore_expected(state: dict[str, Any]) -> CountResult:
 
 def read_explore(dash: Any) -> dict[str, Any]:
     """The values of an explore() dashboard's controls, as the page shows them."""
-    state: dict[str, Any] = {"layer": dash.locator(".rnncount-layer button.mod-active").inner_text().strip()}
+    # In a long notebook JupyterLab renders a dashboard only once it scrolls into view: wait for its controls.
+    active = dash.locator(".rnncount-layer button.mod-active")
+    poll(lambda: None if active.inner_text().strip() else "the layer buttons are not drawn yet", 20, "dashboard")
+    state: dict[str, Any] = {"layer": active.inner_text().strip()}
     for name in ("units", "features", "timesteps", "head"):
         state[name] = slider_value(dash.locator(f".rnncount-{name}"))
     for name in ("use_bias", "return_sequences", "reset_after", "bidirectional"):

@@ -178,7 +178,10 @@ def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
 
     dash = page.locator(".rnncount-explore-stack").first
     dash.scroll_into_view_if_needed()
-    spec_text = dash.locator(".rnncount-spec").inner_text().strip()
+    spec = dash.locator(".rnncount-spec")
+    # A long notebook's widgets are drawn only once they scroll into view.
+    poll(lambda: None if spec.inner_text().strip() else "the spec is not drawn yet", 20, "stack builder")
+    spec_text = spec.inner_text().strip()
     m = re.fullmatch(r"(.+) on input \(None, (\d+), (\d+)\)", spec_text)
     assert m, f"unexpected spec view {spec_text!r}"
     features = slider_value(dash.locator(".rnncount-features"))
