@@ -135,6 +135,13 @@ def test_env_puts_the_package_templates_first() -> None:
     assert (DATA / "voila" / "templates" / TEMPLATE_NAME / "index.html.j2").is_file()
 
 
+def test_env_names_the_theme_for_the_kernel() -> None:
+    """``--dark`` reaches the kernel as RNNCOUNT_THEME=dark: its pictures use the dark palette."""
+    assert lecture_env(base={}, theme="dark")["RNNCOUNT_THEME"] == "dark"
+    assert lecture_env(base={"RNNCOUNT_THEME": "dark"}, theme="light")["RNNCOUNT_THEME"] == "light"
+    assert lecture_env(base={})["RNNCOUNT_THEME"] == "light"
+
+
 # --- which cell starts a slide, which is skipped -------------------------------------------------
 
 
