@@ -480,8 +480,10 @@ def test_the_view_can_be_chosen_when_the_dashboard_is_made() -> None:
 def test_the_dark_default_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """RNNCOUNT_THEME=dark (``rnncount lecture --dark``) makes dashboards dark; dark= always wins."""
     monkeypatch.setenv("RNNCOUNT_THEME", "dark")
-    for make in (lambda **kw: rnncount.explore("LSTM", units=3, features=2, **kw),
-                 lambda **kw: rnncount.explore_stack("GRU(3) > Dense(1)", (5, 2), **kw)):
+    for make in (
+        lambda **kw: rnncount.explore("LSTM", units=3, features=2, **kw),
+        lambda **kw: rnncount.explore_stack("GRU(3) > Dense(1)", (5, 2), **kw),
+    ):
         assert 'data-theme="dark"' in make().picture_svg
         assert 'data-theme="light"' in make(dark=False).picture_svg
     monkeypatch.setenv("RNNCOUNT_THEME", "light")
