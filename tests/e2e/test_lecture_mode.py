@@ -171,9 +171,11 @@ def _lecture_copy(notebooks_copy: Path, folder: Path) -> Path:
     lecture mode must skip those on its own)."""
     nb = json.loads((notebooks_copy / LECTURE_NB).read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    code[0].setdefault("metadata", {}).setdefault("tags", []).append("lecture-skip")  # the Setup cell
     forget = next(c for c in nb["cells"] if "".join(c["source"]).startswith("How do we know"))
-    forget.setdefault("metadata", {}).setdefault("tags", []).append("slide")
+    for cell, tag in ((code[0], "lecture-skip"), (forget, "slide")):  # the Setup cell; an extra slide
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if tag not in tags:  # the course may tag it already: tags must stay unique (nbformat)
+            tags.append(tag)
     # Beside its own copy of the course (never in notebooks_copy: the index test lists that folder).
     path = folder / "notebooks" / LECTURE_NB
     path.parent.mkdir(parents=True)
