@@ -185,14 +185,17 @@ def _lecture_copy(notebooks_copy: Path, folder: Path) -> Path:
 
 def _expected_slides(path: Path) -> list[str | None]:
     """The slides' headings, read from the notebook: every ``#``/``##`` line of a markdown cell but
-    Setup, and None for a cell tagged ``slide`` that has no heading."""
+    Setup, and None for a cell tagged ``slide`` that has no heading. Inline math in a heading
+    (``$h$``) is typeset: the page's text is the symbol without its dollars."""
     out: list[str | None] = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         src = "".join(cell["source"])
         tags = cell.get("metadata", {}).get("tags", [])
-        if cell["cell_type"] != "markdown":
+        if cell["cell_type"] != "markdown" or "lecture-skip" in tags:
             continue
-        lines = [m.group(1).strip() for m in re.finditer(r"^#{1,2}\s+(.*)$", src, flags=re.M)]
+        lines = [
+            re.sub(r"\$([^$]+)\$", r"\1", m.group(1)).strip() for m in re.finditer(r"^#{1,2}\s+(.*)$", src, flags=re.M)
+        ]
         if not lines and "slide" in tags:
             out.append(None)
         out.extend(h for h in lines if h != "Setup")
@@ -552,7 +555,8 @@ def test_lecture_dark_opens_at_slide(
 ) -> None:
     """``--dark --slide N``: opens at slide N, dark for every view (text, dashboard, pictures)."""
     headings = _expected_slides(lecture_nb)
-    n = len(headings) - 2
+    # A slide near the end that has a heading (not the last: --slide N must be honoured, not clamped).
+    n = max(k for k, h in enumerate(headings[:-1], start=1) if h is not None)
     server, started = _start_lecture(lecture_nb, tmp_path_factory.mktemp("lecture-dark"), "--dark", f"--slide={n}")
     page = None
     try:
