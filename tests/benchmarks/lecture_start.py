@@ -73,6 +73,11 @@ def one_run(browser: object, notebook: Path) -> tuple[float, float, float, tuple
         first = time.monotonic() - started
         page.locator("body.rn-finished").wait_for(state="attached", timeout=600_000)
         done = time.monotonic() - started
+        dashboard = page.locator("section.rn-slide:has(.rnncount-explore) .rnncount-diagram svg text").first
+        try:
+            dashboard.wait_for(state="attached", timeout=30_000)
+        except Exception:  # a notebook without a dashboard: no picture to measure
+            return up, first, done, None
         sizes = page.evaluate(_PICTURE_JS)
         return up, first, done, tuple(sizes) if sizes else None
     finally:
