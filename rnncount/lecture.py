@@ -420,6 +420,8 @@ def widget_html(widget: Any) -> str:
         )
 
     w = widget
+    if getattr(getattr(w, "layout", None), "display", None) == "none":
+        return ""  # hidden in the live dashboard (e.g. the layer choice of a one-layer picture)
     description = str(getattr(w, "description", "") or "")
     if isinstance(w, W.Box):
         direction = "column" if isinstance(w, W.VBox) else "row"

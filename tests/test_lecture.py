@@ -257,6 +257,20 @@ def test_widget_html_draws_what_a_dashboard_shows() -> None:
         assert "units h" in out and ">4<" in out
         assert 'rn-static-chosen">LSTM' in out
         assert "<img" in out or "<svg" in out
+        assert ">layer<" not in out, "a control hidden in the live dashboard shows in the deck"
+    finally:
+        dash.close()
+
+
+def test_the_deck_draws_pictures_in_the_theme_of_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--export --dark`` runs the kernel with RNNCOUNT_THEME=dark: the deck's picture is drawn dark."""
+    import rnncount
+
+    monkeypatch.setenv("RNNCOUNT_THEME", "dark")
+    dash = rnncount.explore(layer="GRU", units=3, features=2)
+    try:
+        out = widget_html(dash)
+        assert 'data-theme="dark"' in out and 'data-theme="light"' not in out
     finally:
         dash.close()
 
