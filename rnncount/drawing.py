@@ -49,6 +49,21 @@ from .svg import scene_to_svg
 #: Layout units per inch in a Figure drawn without ``ax`` (the picture is 10 inches wide).
 UNITS_PER_INCH = 100.0
 
+#: The environment variable naming the default theme of pictures: "dark" makes ``dark=`` default
+#: to True (``rnncount lecture --dark`` sets it for its kernel); an explicit ``dark=`` always wins.
+THEME_ENV = "RNNCOUNT_THEME"
+
+
+def default_dark() -> bool:
+    """True when ``RNNCOUNT_THEME`` asks for dark pictures (the default of every ``dark=``)."""
+    return os.environ.get(THEME_ENV, "").strip().lower() == "dark"
+
+
+def _dark(dark: Any) -> Any:
+    """``dark`` as given, or the environment's default when it is None."""
+    return default_dark() if dark is None else dark
+
+
 __all__ = [
     "GATE_COLORS",
     "MAX_LAYERS",
@@ -109,7 +124,7 @@ def layout(
     result: CountResult,
     *,
     view: str = "weights",
-    dark: bool = False,
+    dark: bool | None = None,
     title: str | None = None,
     error: str | None = None,
     layer: int | str | None = None,
@@ -120,6 +135,7 @@ def layout(
     ``compact`` leaves out each layer's formula line and the note on scale (a dashboard
     shows them beside the picture).
     """
+    dark = _dark(dark)
     _check_options("layout", view=view, dark=dark, title=title, error=error, layer=layer, compact=compact)
     if view == "weights":
         return weights_view(result, dark=dark, title=title, error=error, compact=compact)
@@ -147,7 +163,7 @@ def to_svg(
     input_shape: Any = None,
     *,
     view: str = "weights",
-    dark: bool = False,
+    dark: bool | None = None,
     title: str | None = None,
     error: str | None = None,
     layer: int | str | None = None,
@@ -161,6 +177,7 @@ def to_svg(
     >>> to_svg("LSTM(32)", (20, 100)).startswith('<svg class="rnncount-picture"')
     True
     """
+    dark = _dark(dark)
     _check_options("to_svg", view=view, dark=dark, title=title, error=error, layer=layer)
     if result_or_spec is None:
         if error is None:
@@ -325,13 +342,14 @@ def draw(
     error: str | None = None,
     title: str | None = None,
     view: str = "weights",
-    dark: bool = False,
+    dark: bool | None = None,
     layer: int | str | None = None,
 ) -> Any:
     """Clear ``fig`` and draw ``result`` into it, sizing the figure to the picture; return the Axes.
 
     For callers that reuse one figure, so figures do not accumulate.
     """
+    dark = _dark(dark)
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
     fig.clear()
     fig.set_size_inches(*figure_size(scene), forward=False)
@@ -371,7 +389,7 @@ def diagram(
     ax: Any = None,
     *,
     view: str = "weights",
-    dark: bool = False,
+    dark: bool | None = None,
     title: str | None = None,
     layer: int | str | None = None,
     error: str | None = None,
@@ -388,6 +406,7 @@ def diagram(
 
     >>> fig = diagram("LSTM(32) > Dense(1)", (20, 100))
     """
+    dark = _dark(dark)
     _check_options("diagram", view=view, dark=dark, title=title, error=error, layer=layer)
     dpi = _check_dpi(dpi)
     _check_ax(ax)
@@ -459,7 +478,7 @@ def picture(
     input_shape: Any = None,
     *,
     view: str = "weights",
-    dark: bool = False,
+    dark: bool | None = None,
     title: str | None = None,
     layer: int | str | None = None,
     error: str | None = None,
@@ -470,6 +489,7 @@ def picture(
     >>> pic.svg.startswith("<svg")
     True
     """
+    dark = _dark(dark)
     _check_options("picture", view=view, dark=dark, title=title, error=error, layer=layer)
     result = _as_result(spec_or_result, input_shape, "picture")
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)

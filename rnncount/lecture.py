@@ -40,6 +40,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from .drawing import THEME_ENV
 from .errors import SpecError
 
 #: Name of the Voila template (under ``DATA/voila/templates``) and of the export template.
@@ -252,9 +253,15 @@ def voila_command(
     ]
 
 
-def lecture_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for Voila: the package's template first on JUPYTER_PATH, quiet TensorFlow."""
+def lecture_env(base: Mapping[str, str] | None = None, theme: str = "light") -> dict[str, str]:
+    """The environment for Voila: the package's template first on JUPYTER_PATH, quiet TensorFlow.
+
+    ``RNNCOUNT_THEME`` is set to ``theme``: the kernel inherits it, so with ``--dark`` every picture
+    the notebook draws (dashboards, ``picture``, ``diagram``) uses the dark palette unless a cell
+    says ``dark=`` itself; no CSS inversion of light pictures is needed.
+    """
     env = dict(os.environ if base is None else base)
+    env[THEME_ENV] = "dark" if theme in ("dark", "JupyterLab Dark") else "light"
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(DATA), env.get("JUPYTER_PATH", "")) if p)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return env
@@ -333,7 +340,7 @@ def run_lecture(
     try:
         write_config(root, slide)
         cmd = voila_command(path, config_dir=root, port=port, theme=theme)
-        proc = subprocess.Popen(cmd, env=lecture_env())
+        proc = subprocess.Popen(cmd, env=lecture_env(theme=theme))
         url = f"http://127.0.0.1:{port}/"
         with contextlib.suppress(ValueError):  # not the main thread: leave SIGTERM alone
             # Stopped like a service (SIGTERM): stop Voila and its kernels too, as Ctrl+C does.
@@ -413,6 +420,8 @@ def widget_html(widget: Any) -> str:
         )
 
     w = widget
+    if getattr(getattr(w, "layout", None), "display", None) == "none":
+        return ""  # hidden in the live dashboard (e.g. the layer choice of a one-layer picture)
     description = str(getattr(w, "description", "") or "")
     if isinstance(w, W.Box):
         direction = "column" if isinstance(w, W.VBox) else "row"
@@ -482,14 +491,14 @@ def static_widget_outputs(model_ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _execute(nb: Any, cwd: Path, timeout: int) -> None:
+def _execute(nb: Any, cwd: Path, timeout: int, theme: str = "light") -> None:
     """Run ``nb`` in a fresh kernel; then replace every live widget output by its static HTML."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
-    with client.setup_kernel(env=lecture_env()):
+    with client.setup_kernel(env=lecture_env(theme=theme)):
         for index, cell in enumerate(nb.cells):
             try:
                 client.execute_cell(cell, index)
@@ -541,7 +550,7 @@ def export_deck(
 
     path = _check_notebook(notebook)
     nb = nbformat.read(path, as_version=4)
-    _execute(nb, path.resolve().parent, timeout)
+    _execute(nb, path.resolve().parent, timeout, theme)
     prepare_notebook(nb, slide)
     exporter = HTMLExporter(
         template_name=DECK_TEMPLATE_NAME,

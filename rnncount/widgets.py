@@ -140,6 +140,11 @@ def _common_options(where: str, max_params: Any, cache: Any, view: Any, dark: An
     max_params = _whole(where, "max_params", max_params, 1, "the largest model built in Keras")
     if cache is not None and not isinstance(cache, ModelCache):
         raise RnncountTypeError(f"{where}: cache must be a rnncount.views.ModelCache or None, got {_given(cache)}")
+    # dark=None: the environment's default (RNNCOUNT_THEME=dark, set by ``rnncount lecture --dark``).
+    if dark is None:
+        from .drawing import default_dark
+
+        dark = default_dark()
     return max_params, _choice(where, "view", view, _views()), _flag(where, "dark", dark)
 
 
@@ -403,7 +408,7 @@ class Explorer(_Dashboard):
         max_params: int = DASHBOARD_MAX_PARAMS,
         cache: ModelCache | None = None,
         view: str = "weights",
-        dark: bool = False,
+        dark: bool | None = None,
     ) -> None:
         where = "explore"
         layer = _choice(where, "layer", layer, LAYER_KINDS)
@@ -570,7 +575,7 @@ class StackExplorer(_Dashboard):
         max_params: int = DASHBOARD_MAX_PARAMS,
         cache: ModelCache | None = None,
         view: str = "weights",
-        dark: bool = False,
+        dark: bool | None = None,
     ) -> None:
         where = "explore_stack"
         if isinstance(spec, CountResult):
@@ -998,7 +1003,8 @@ def explore(
     ``max_features``, ``max_timesteps`` (slider ranges), ``max_params`` (the
     largest model built in Keras; larger ones still get their formula and picture),
     ``view`` (the picture: "weights", "unrolled" or "cell") and ``dark`` (a picture
-    for a dark page). Returns the widget; display it (it does not display itself).
+    for a dark page; default: dark when the environment variable ``RNNCOUNT_THEME`` is
+    "dark", as in ``rnncount lecture --dark``). Returns the widget; display it (it does not display itself).
     """
     _check_options("explore", options, _EXPLORE_OPTIONS)
     return Explorer(layer, units, features, timesteps, **options)
@@ -1015,7 +1021,8 @@ def explore_stack(
     total, the Keras summary and the picture of every layer (a long stack scrolls in its
     box). Options: ``manage_sequences`` (default: on, unless the spec breaks the usual
     rule on purpose), ``max_units``, ``max_features``, ``max_timesteps``,
-    ``max_params``, ``view`` ("weights", "unrolled" or "cell") and ``dark``. Returns the
+    ``max_params``, ``view`` ("weights", "unrolled" or "cell") and ``dark`` (default from
+    ``RNNCOUNT_THEME``, as for :func:`explore`). Returns the
     widget.
     """
     _check_options("explore_stack", options, _STACK_OPTIONS)

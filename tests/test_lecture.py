@@ -135,6 +135,13 @@ def test_env_puts_the_package_templates_first() -> None:
     assert (DATA / "voila" / "templates" / TEMPLATE_NAME / "index.html.j2").is_file()
 
 
+def test_env_names_the_theme_for_the_kernel() -> None:
+    """``--dark`` reaches the kernel as RNNCOUNT_THEME=dark: its pictures use the dark palette."""
+    assert lecture_env(base={}, theme="dark")["RNNCOUNT_THEME"] == "dark"
+    assert lecture_env(base={"RNNCOUNT_THEME": "dark"}, theme="light")["RNNCOUNT_THEME"] == "light"
+    assert lecture_env(base={})["RNNCOUNT_THEME"] == "light"
+
+
 # --- which cell starts a slide, which is skipped -------------------------------------------------
 
 
@@ -188,13 +195,17 @@ def test_course_notebooks_hide_setup_and_navigation(path: Path) -> None:
         assert "<!--NAVIGATION-->" not in cell.source
         assert not re.match(r"##\s+Setup\b", cell.source)
     assert [c.source for c in nb.cells if c.cell_type == "code"] == code_before, "every code cell still runs"
-    headings = sum(
-        bool(re.match(r"#{1,2}\s", line)) and not re.match(r"##\s+Setup\b", line)
-        for c in nb.cells
-        if c.cell_type == "markdown"
-        for line in c.source.splitlines()
-    )
-    assert nb.metadata["rnncount_lecture"]["slides"] == headings
+    # A slide per #/## heading (outside code fences) but Setup and those of cells tagged to be
+    # skipped, and per cell tagged "slide" that opens with none.
+    slides = 0
+    for c in nbformat.read(path, as_version=4).cells:
+        if c.cell_type != "markdown" or SKIP_TAG in c.metadata.get("tags", []):
+            continue
+        prose = re.sub(r"^```.*?^```", "", c.source, flags=re.M | re.S)
+        lines = [line for line in prose.splitlines() if re.match(r"#{1,2}\s", line)]
+        heads = [line for line in lines if not re.match(r"##\s+Setup\b", line)]
+        slides += len(heads) or (SLIDE_TAG in c.metadata.get("tags", []) and not lines)
+    assert nb.metadata["rnncount_lecture"]["slides"] == slides
 
 
 # --- templates and assets ------------------------------------------------------------------------
@@ -246,6 +257,20 @@ def test_widget_html_draws_what_a_dashboard_shows() -> None:
         assert "units h" in out and ">4<" in out
         assert 'rn-static-chosen">LSTM' in out
         assert "<img" in out or "<svg" in out
+        assert ">layer<" not in out, "a control hidden in the live dashboard shows in the deck"
+    finally:
+        dash.close()
+
+
+def test_the_deck_draws_pictures_in_the_theme_of_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--export --dark`` runs the kernel with RNNCOUNT_THEME=dark: the deck's picture is drawn dark."""
+    import rnncount
+
+    monkeypatch.setenv("RNNCOUNT_THEME", "dark")
+    dash = rnncount.explore(layer="GRU", units=3, features=2)
+    try:
+        out = widget_html(dash)
+        assert 'data-theme="dark"' in out and 'data-theme="light"' not in out
     finally:
         dash.close()
 

@@ -449,6 +449,23 @@ def test_dark_pictures_have_a_dark_background_and_light_text(view: str) -> None:
     assert luminance(matplotlib.colors.to_hex(fig.get_facecolor())) < 0.15
 
 
+def test_the_dark_default_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RNNCOUNT_THEME=dark (set by ``rnncount lecture --dark``) is the default; dark= always wins."""
+    monkeypatch.setenv("RNNCOUNT_THEME", "dark")
+    assert _svg(to_svg("GRU(3)", (4, 2))).get("data-theme") == "dark"
+    assert _svg(to_svg("GRU(3)", (4, 2), dark=False)).get("data-theme") == "light"
+    assert _svg(picture("GRU(3)", (4, 2), view="cell").svg).get("data-theme") == "dark"
+    assert layout(rnncount.count("GRU(3)", (4, 2))).dark
+    dark_bg = diagram("GRU(3)", (4, 2)).get_facecolor()
+    assert dark_bg == diagram("GRU(3)", (4, 2), dark=True).get_facecolor()
+    assert dark_bg != diagram("GRU(3)", (4, 2), dark=False).get_facecolor()
+    monkeypatch.setenv("RNNCOUNT_THEME", "light")
+    assert _svg(to_svg("GRU(3)", (4, 2))).get("data-theme") == "light"
+    assert _svg(to_svg("GRU(3)", (4, 2), dark=True)).get("data-theme") == "dark"
+    monkeypatch.delenv("RNNCOUNT_THEME")
+    assert _svg(to_svg("GRU(3)", (4, 2))).get("data-theme") == "light"
+
+
 def test_an_error_is_shown_with_the_valid_part_or_alone() -> None:
     result = rnncount.count("LSTM(4)", (10, 3))
     message = "LSTM after LSTM (layer 2): set return_sequences=True on an earlier recurrent layer"

@@ -477,6 +477,22 @@ def test_the_view_can_be_chosen_when_the_dashboard_is_made() -> None:
     assert not same_picture(d.picture_svg, to_svg(d.result, view="weights"))
 
 
+def test_the_dark_default_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RNNCOUNT_THEME=dark (``rnncount lecture --dark``) makes dashboards dark; dark= always wins."""
+    monkeypatch.setenv("RNNCOUNT_THEME", "dark")
+    for make in (
+        lambda **kw: rnncount.explore("LSTM", units=3, features=2, **kw),
+        lambda **kw: rnncount.explore_stack("GRU(3) > Dense(1)", (5, 2), **kw),
+    ):
+        assert 'data-theme="dark"' in make().picture_svg
+        assert 'data-theme="light"' in make(dark=False).picture_svg
+    monkeypatch.setenv("RNNCOUNT_THEME", "light")
+    assert 'data-theme="light"' in rnncount.explore("LSTM", units=3, features=2).picture_svg
+    assert 'data-theme="dark"' in rnncount.explore("LSTM", units=3, features=2, dark=True).picture_svg
+    monkeypatch.delenv("RNNCOUNT_THEME")
+    assert 'data-theme="light"' in rnncount.explore_stack("GRU(3)", (5, 2)).picture_svg
+
+
 def test_picture_box_takes_the_width_and_scrolls_rather_than_shrinks() -> None:
     s = rnncount.explore_stack(" > ".join(["LSTM(16)"] * 10 + ["Dense(1)"]), (50, 40))
     box = s._diagram_box

@@ -7,7 +7,9 @@ Not collected by pytest; run it and read the figures::
 Each run starts ``rnncount lecture`` (Voila, a fresh kernel), opens the page in Chromium
 (launched beforehand, as a lecturer's browser is already open) at 1920x1080, and prints the
 seconds from the command to: the server answering, the first slide on screen, and every cell
-run (TensorFlow imported, the dashboards live). Goal: first slide within 10 s. The machine's
+run (TensorFlow imported, the dashboards live); then, on the dashboard's slide, the picture's
+width and the rendered height of its smallest label (goal: at least 16 px at 1920x1080). Goal: first
+slide within 10 s. The machine's
 load average is printed with each run: on a shared machine the figures follow it.
 """
 
@@ -35,7 +37,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def one_run(browser: object, notebook: Path) -> tuple[float, float, float]:
+_PICTURE_JS = """() => {
+  const s = document.querySelector('section.rn-slide:has(.rnncount-explore)');
+  if (!s) return null;
+  rnLecture.go(Number(s.dataset.rnSlide));
+  const hs = Array.from(s.querySelectorAll('.rnncount-diagram svg text'))
+    .map(t => t.getBoundingClientRect().height).filter(h => h > 0);
+  const svg = s.querySelector('.rnncount-diagram svg');
+  return [hs.length ? Math.min(...hs) : 0, svg ? svg.getBoundingClientRect().width : 0];
+}"""
+
+
+def one_run(browser: object, notebook: Path) -> tuple[float, float, float, tuple[float, float] | None]:
     port = _free_port()
     page = browser.new_page(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
     started = time.monotonic()
@@ -60,7 +73,13 @@ def one_run(browser: object, notebook: Path) -> tuple[float, float, float]:
         first = time.monotonic() - started
         page.locator("body.rn-finished").wait_for(state="attached", timeout=600_000)
         done = time.monotonic() - started
-        return up, first, done
+        dashboard = page.locator("section.rn-slide:has(.rnncount-explore) .rnncount-diagram svg text").first
+        try:
+            dashboard.wait_for(state="attached", timeout=30_000)
+        except Exception:  # a notebook without a dashboard: no picture to measure
+            return up, first, done, None
+        sizes = page.evaluate(_PICTURE_JS)
+        return up, first, done, tuple(sizes) if sizes else None
     finally:
         page.close()
         os.killpg(proc.pid, signal.SIGTERM)
@@ -79,7 +98,7 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
             for k in range(args.runs):
-                up, first, done = one_run(browser, Path(args.notebook))
+                up, first, done, sizes = one_run(browser, Path(args.notebook))
                 firsts.append(first)
                 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
                 print(
@@ -87,6 +106,12 @@ def main() -> None:
                     f"every cell run {done:5.1f} s   (load average {load}; {os.cpu_count()} cores)",
                     flush=True,
                 )
+                if sizes:
+                    print(
+                        f"       dashboard slide: picture {sizes[1]:.0f} px wide of 1920, "
+                        f"smallest label {sizes[0]:.1f} px tall (goal: 16 px)",
+                        flush=True,
+                    )
         finally:
             browser.close()
     print(f"first slide: median {statistics.median(firsts):.1f} s, worst {max(firsts):.1f} s (goal: 10 s)")
