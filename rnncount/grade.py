@@ -961,14 +961,15 @@ def _cmd_grade(args: Any) -> int:
     from .cli import EXIT_OK
 
     grades = grade_csv(args.answers, args.n, args.difficulty)
-    for b in grades.bad_rows:
-        print(f"rnncount grade: skipped {b}", file=sys.stderr)
-    for note in grades.notes:
-        print(f"rnncount grade: note: {note}", file=sys.stderr)
+    # The files first: a refusal to write them must be the only line on stderr (exit status 2).
     if args.csv:
         _write(grades.write_csv, args.csv)
     if args.html:
         _write(grades.write_html, args.html)
+    for b in grades.bad_rows:
+        print(f"rnncount grade: skipped {b}", file=sys.stderr)
+    for note in grades.notes:
+        print(f"rnncount grade: note: {note}", file=sys.stderr)
     print(grades.to_json() if args.json else grades.table())
     if not args.json:
         for what, path in (("grades", args.csv), ("report", args.html)):
