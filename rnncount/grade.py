@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, a_type, shown
 from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
 from .formula import group_digits
 from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
@@ -355,6 +355,8 @@ def _read_text(source: str | os.PathLike[str] | TextIO) -> tuple[str, str]:
     if hasattr(source, "read"):
         text = source.read()
         return (text if isinstance(text, str) else text.decode("utf-8-sig")), getattr(source, "name", "the answers")
+    if not isinstance(source, (str, os.PathLike)):
+        raise RnncountTypeError(f"the answers must be a path or an open file, got {a_type(source)}")
     path = Path(source)
     name = str(source)
     try:
@@ -521,11 +523,26 @@ def _read_wide(
     return AnswerSheet(rows, bad, "wide", records)
 
 
+def _cell(value: Any) -> str:
+    """A value of a row given in Python, as the text a CSV cell would hold (never a failure)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return shown(value)  # huge numbers are described, not written out
+    try:
+        return str(value)
+    except Exception:  # a broken __str__
+        return a_type(value)
+
+
 def _int(text: str) -> int | None:
     t = text.strip()
     if t.endswith(".0"):
         t = t[:-2]
-    return int(t) if t.lstrip("+-").isdigit() and len(t) < 20 else None
+    # Only one sign and the digits 0-9 ('²'.isdigit() is true, and int('²') fails).
+    return int(t) if re.fullmatch(r"[+-]?[0-9]{1,19}", t) else None
 
 
 # --------------------------------------------------------------------------- grading
@@ -567,9 +584,9 @@ class _Grader:
 
 def _check_options(n: int, difficulty: str) -> None:
     if difficulty not in (*DIFFICULTIES, "mixed"):
-        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {difficulty!r}")
+        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {shown(difficulty)}")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
-        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {n!r}")
+        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {shown(n)}")
 
 
 def grade_answers(
@@ -590,13 +607,15 @@ def grade_answers(
         if isinstance(row, AnswerRow):
             norm.append(row)
             continue
-        student, seed, problem, answer = row
-        number = problem if isinstance(problem, int) and not isinstance(problem, bool) else _int(str(problem))
-        if number is None:
-            bad.append(BadRow(j, f"the problem number must be a whole number, got {problem!r}"))
+        if not isinstance(row, (tuple, list)) or len(row) != 4:
+            bad.append(BadRow(j, f"expected a row (student, seed, problem, answer), got {a_type(row)} {shown(row)}"))
             continue
-        text = "" if answer is None else str(answer).strip()
-        norm.append(AnswerRow(j, str(student).strip(), str(seed).strip(), number, text))
+        student, seed, problem, answer = (_cell(v) for v in row)
+        number = row[2] if type(row[2]) is int else _int(problem)
+        if number is None or not 0 < number <= MAX_PROBLEMS:
+            bad.append(BadRow(j, f"the problem number must be a whole number from 1, got {shown(row[2])}"))
+            continue
+        norm.append(AnswerRow(j, student.strip(), seed.strip(), number, answer.strip()))
     return _grade(norm, bad, n, difficulty, workers=workers)
 
 
