@@ -860,6 +860,8 @@ class Exercise(Question):
     _hint_step: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.title is not None and not isinstance(self.title, str):
+            raise RnncountTypeError(f"title must be a str or None, got {a_type(self.title)}")
         self.result = count(self.spec, self.input_shape)
         if not isinstance(self.spec, str):
             self.spec = self.result.spec

@@ -582,7 +582,11 @@ class _Grader:
         return verdict
 
 
-def _check_options(n: int, difficulty: str) -> None:
+def _check_options(n: int, difficulty: str, workers: Any = None) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise RnncountTypeError(f"workers must be a whole number of processes or None, got {a_type(workers)}")
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers must be at least 1, got {shown(workers)}")
     if difficulty not in (*DIFFICULTIES, "mixed"):
         raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {shown(difficulty)}")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
@@ -600,7 +604,9 @@ def grade_answers(
     ``n`` and ``difficulty`` must be what the homework was given with. Rows that cannot be
     used are in the result's ``bad_rows``; a row number is its 1-based position here.
     """
-    _check_options(n, difficulty)
+    _check_options(n, difficulty, workers)
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise RnncountTypeError(f"grade_answers() takes rows (student, seed, problem, answer), got {a_type(rows)}")
     norm: list[AnswerRow] = []
     bad: list[BadRow] = []
     for j, row in enumerate(rows, start=1):
@@ -626,7 +632,7 @@ def grade_csv(
 
     ``workers``: processes for the checker's work (None: chosen from the class's size and the machine).
     """
-    _check_options(n, difficulty)
+    _check_options(n, difficulty, workers)
     sheet = read_answers(source, n)
     name = str(getattr(source, "name", source))
     if not sheet.records:
@@ -778,7 +784,8 @@ def _run_checks(work: Work, n: int, difficulty: str, workers: int | None) -> lis
     individual seeds is CPU work that splits cleanly across processes; the results are the same
     either way (tests compare them).
     """
-    workers = _auto_workers(len(work)) if workers is None else max(1, workers)
+    # Never more processes than seeds to check, however many were asked for.
+    workers = _auto_workers(len(work)) if workers is None else max(1, min(workers, len(work)))
     if workers == 1 or len(work) < 2:
         return _check_work(n, difficulty, work)
     import multiprocessing

@@ -747,9 +747,9 @@ class StackExplorer(_Dashboard):
         last = n if insert else n - 1
         if not 0 <= index <= last:
             if last < 0:
-                raise SpecError(f"{where}: the stack has no layers yet, so there is no layer {index}")
+                raise SpecError(f"{where}: the stack has no layers yet, so there is no layer {shown(index)}")
             layers = f"{n} layer{'s' if n != 1 else ''}"
-            raise SpecError(f"{where}: index must be from 0 to {last} (the stack has {layers}), got {index}")
+            raise SpecError(f"{where}: index must be from 0 to {last} (the stack has {layers}), got {shown(index)}")
         return int(index)
 
     def _current_layers(self) -> list[Layer]:

@@ -372,6 +372,19 @@ class Big(int):
         return f"<a {'negative ' if self < 0 else ''}number with {digits(self):,} digits>"
 
 
+class Opaque:
+    """A user object whose str fails: messages echo what was given by repr or type name, never by str().
+
+    (Its repr works, so that a failure report can show it; ``shown()`` has its own test for a broken one.)
+    """
+
+    def __repr__(self) -> str:
+        return "<Opaque>"
+
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
 LAYERS = [rnncount.LSTM(3), rnncount.Dense(1), rnncount.Bidirectional(rnncount.GRU(2)), rnncount.Embedding(10, 3)]
 INTS = [0, -1, 1, 3, 2**63, 10**12, 10**12 + 1, 10**4299, Big(10**5000), Big(-(10**5000))]
 
@@ -384,7 +397,7 @@ atoms = st.one_of(
     st.text(max_size=12),
     st.binary(max_size=8),
     st.sampled_from(LAYERS),
-    st.sampled_from([object(), 1j, b"LSTM(3)", bytearray(b"x"), range(3), {1, 2}, math.pi]),
+    st.sampled_from([object(), 1j, b"LSTM(3)", bytearray(b"x"), range(3), {1, 2}, math.pi, Opaque()]),
 )
 values = st.one_of(
     atoms,
@@ -590,9 +603,13 @@ def test_a_long_stack_counts_and_checks_from_the_command_line(n):
 # Most cases use options that work, so that the drawing itself is reached, not only the refusals.
 GOOD_VIEWS = st.sampled_from(["weights", "unrolled", "cell"])
 VIEWS = st.one_of(GOOD_VIEWS, GOOD_VIEWS, st.sampled_from(["Weights", "cells", "", "x"]), atoms)
-DPIS = st.one_of(st.just(100), st.sampled_from([72.5, 1, 0, -5, 10**6, float("nan"), float("inf"), "100", True]), atoms)
+DPIS = st.one_of(
+    st.just(100), st.sampled_from([72.5, 1, 0, -5, 10**6, float("nan"), float("inf"), "100", True, Big(10**5000)]), atoms
+)
 TITLES = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["x" * 5000, "a\nb", "<b>&", "$x$"]), atoms)
-PICTURE_LAYERS = st.one_of(st.none(), st.none(), st.integers(-3, 5), st.sampled_from(["lstm", "gru", "²", "++1", *HUGE]), atoms)
+PICTURE_LAYERS = st.one_of(
+    st.none(), st.none(), st.integers(-3, 5), st.sampled_from(["lstm", "gru", "²", "++1", *HUGE, Big(10**5000)]), atoms
+)
 picture_specs = st.one_of(st.sampled_from(VALID), st.sampled_from(VALID), specs, values)
 picture_shapes = st.one_of(st.sampled_from([(30, 5), "30,5", (7, 3), None]), st.just((30, 5)), shapes)
 
@@ -738,6 +755,25 @@ def grade_calls(tmp: Any) -> st.SearchStrategy[Callable]:
     )
 
 
+def _grade_rows_call(rows: Any, n: Any, workers: Any) -> Callable:
+    def call() -> Any:
+        grades = grade.grade_answers(rows, n, workers=workers)
+        grades.table()
+        json.dumps(grades.to_dict())
+        return None
+
+    call.__name__ = f"grade_answers({shown(rows, 200)}, n={shown(n)}, workers={shown(workers)})"
+    return call
+
+
+cells = st.one_of(st.sampled_from(CSV_CELLS), atoms, st.integers(0, 4))
+grade_rows_calls = st.builds(
+    _grade_rows_call,
+    st.one_of(st.lists(st.one_of(st.tuples(cells, cells, cells, cells), st.lists(cells, max_size=5), atoms)), values),
+    st.one_of(st.just(3), atoms),
+    st.one_of(st.none(), st.just(1), atoms),
+)
+
 QUESTIONS = [
     lambda: Exercise("LSTM(4) > Dense(1)", (30, 5)),
     lambda: Exercise("GRU(3, return_sequences=True) > Dense(2)", (7, 3), layer=1, ask="shape"),
@@ -795,7 +831,14 @@ explain_calls = st.builds(
 def test_the_newer_python_api_raises_only_rnncount_errors(tmp_path):
     seen: list[str] = []
     calls = st.one_of(
-        explain_calls, picture_calls, picture_calls, dashboard_calls, grade_calls(tmp_path), exercise_calls, exercise_calls
+        explain_calls,
+        picture_calls,
+        picture_calls,
+        dashboard_calls,
+        grade_calls(tmp_path),
+        grade_rows_calls,
+        exercise_calls,
+        exercise_calls,
     )
 
     @_settings(MORE_API_CASES)
