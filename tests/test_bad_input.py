@@ -30,11 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnncount
-from rnncount import exercises
-from rnncount import drawing, grade
+from rnncount import drawing, exercises, grade
 from rnncount.cli import main
-from rnncount.exercises import Choice, Design, Exercise, Inverse, Ranking
 from rnncount.errors import digits, shown
+from rnncount.exercises import Choice, Design, Exercise, Inverse, Ranking
 from rnncount.formula import group_digits
 
 # Huge numbers and specs make long reprs of the generated calls; hypothesis warns about each.
@@ -604,7 +603,9 @@ def test_a_long_stack_counts_and_checks_from_the_command_line(n):
 GOOD_VIEWS = st.sampled_from(["weights", "unrolled", "cell"])
 VIEWS = st.one_of(GOOD_VIEWS, GOOD_VIEWS, st.sampled_from(["Weights", "cells", "", "x"]), atoms)
 DPIS = st.one_of(
-    st.just(100), st.sampled_from([72.5, 1, 0, -5, 10**6, float("nan"), float("inf"), "100", True, Big(10**5000)]), atoms
+    st.just(100),
+    st.sampled_from([72.5, 1, 0, -5, 10**6, float("nan"), float("inf"), "100", True, Big(10**5000)]),
+    atoms,
 )
 TITLES = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["x" * 5000, "a\nb", "<b>&", "$x$"]), atoms)
 PICTURE_LAYERS = st.one_of(
@@ -660,11 +661,8 @@ method_args = st.one_of(atoms, st.integers(-3, 4), st.sampled_from(["LSTM(3)", "
 
 def _dashboard_call(stack: bool, first: Any, shape: Any, options: dict, moves: list) -> Callable:
     def call() -> Any:
-        options.setdefault("max_params", 1)
-        if stack:
-            w = rnncount.explore_stack(first, shape, **options)
-        else:
-            w = rnncount.explore(first, **options)
+        kwargs = {"max_params": 1, **options}
+        w = rnncount.explore_stack(first, shape, **kwargs) if stack else rnncount.explore(first, **kwargs)
         try:
             for method, args in moves:
                 try:
@@ -695,7 +693,9 @@ dashboard_calls = st.builds(
     ),
     st.one_of(st.sampled_from([None, (30, 5), "7,3"]), st.none(), shapes),
     st.one_of(st.just({}), DASHBOARD_OPTIONS),
-    st.lists(st.tuples(st.sampled_from(list(STACK_METHODS)), st.lists(method_args, min_size=1, max_size=2)), max_size=4),
+    st.lists(
+        st.tuples(st.sampled_from(list(STACK_METHODS)), st.lists(method_args, min_size=1, max_size=2)), max_size=4
+    ),
 )
 
 CSV_HEADERS = ["student,seed,problem,answer", "student,seed,1,2,3", "student,seed,Q1,Q2", "", "a,b", "student"]
@@ -782,7 +782,9 @@ QUESTIONS = [
     lambda: Design("A GRU.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(8)"),
     lambda: Ranking(["LSTM(4)", "GRU(2)", "Dense(1)"], (10, 3)),
 ]
-exercise_answers = st.one_of(answers, st.integers(0, 10**5), values, st.sampled_from(INTS), st.sampled_from(["A", "b", "C A B", ["B", "A"]]))
+exercise_answers = st.one_of(
+    answers, st.integers(0, 10**5), values, st.sampled_from(INTS), st.sampled_from(["A", "b", "C A B", ["B", "A"]])
+)
 
 
 def _question_call(k: int, answer: Any) -> Callable:
@@ -824,7 +826,7 @@ exercise_calls = st.one_of(
 )
 explain_calls = st.builds(
     lambda m: lambda: rnncount.explain(m),
-    st.one_of(values, st.sampled_from([*LAYERS, "model.keras", 3, -1, 10**12, Big(10**5000), rnncount.count]))
+    st.one_of(values, st.sampled_from([*LAYERS, "model.keras", 3, -1, 10**12, Big(10**5000), rnncount.count])),
 )
 
 
