@@ -674,7 +674,11 @@ def _grade(
             hint = f"; was the homework given with --n {row.problem}?" if row.problem > n else ""
             bad.append(BadRow(row.line, f"{who}: outside the set (problems 1 to {n}){hint}"))
             continue
-        seed = homework_seed(row.seed)
+        try:
+            seed = homework_seed(row.seed)
+        except SpecError as err:  # one student's unusable seed ('²', 5,000 digits) skips that row, not the class
+            bad.append(BadRow(row.line, f"{who}: {err}"))
+            continue
         first = seeds.setdefault(row.student, (seed, row.line))
         if first[0] != seed:
             bad.append(BadRow(row.line, f"{row.student}: seed {seed!r} here but {first[0]!r} on line {first[1]}"))

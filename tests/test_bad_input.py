@@ -636,17 +636,35 @@ def _picture_call(kind: str, spec: Any, shape: Any, view: Any, title: Any, layer
     return call
 
 
-picture_calls = st.builds(
-    _picture_call,
-    st.sampled_from(["to_svg", "to_svg", "picture", "picture", "diagram"]),
-    picture_specs,
-    picture_shapes,
-    VIEWS,
-    TITLES,
-    PICTURE_LAYERS,
-    DPIS,
-    st.one_of(st.none(), st.none(), st.none(), atoms),
-)
+@st.composite
+def at_most_one_hostile(draw: st.DrawFn, good: dict[str, Any], bad: dict[str, Any]) -> dict[str, Any]:
+    """Arguments that work, except at most one drawn from ``bad``: so that a refusal is the one under test,
+    and the sound cases reach the drawing, grading and checking behind the checks."""
+    which = draw(st.sampled_from([None, *bad]))
+    return {k: draw(bad[k] if k == which else good[k]) for k in good}
+
+
+picture_calls = at_most_one_hostile(
+    {
+        "kind": st.sampled_from(["to_svg", "to_svg", "picture", "picture", "diagram"]),
+        "spec": st.sampled_from(VALID),
+        "shape": st.sampled_from([(30, 5), "30,5", (7, 3)]),
+        "view": GOOD_VIEWS,
+        "title": st.one_of(st.none(), st.text(max_size=20)),
+        "layer": st.one_of(st.none(), st.integers(0, 2)),
+        "dpi": st.sampled_from([100, 72.5]),
+        "ax": st.none(),
+    },
+    {
+        "spec": picture_specs,
+        "shape": picture_shapes,
+        "view": VIEWS,
+        "title": TITLES,
+        "layer": PICTURE_LAYERS,
+        "dpi": DPIS,
+        "ax": atoms,
+    },
+).map(lambda kw: _picture_call(**kw))
 
 #: Dashboards build no Keras model in these cases (max_params=1): the Keras side has its own tests.
 DASHBOARD_OPTIONS = st.dictionaries(
@@ -745,14 +763,21 @@ def _grade_call(tmp: Any, text: str, n: Any, difficulty: Any, raw: bytes | None)
 
 
 def grade_calls(tmp: Any) -> st.SearchStrategy[Callable]:
-    return st.builds(
-        _grade_call,
-        st.just(tmp),
-        csv_texts,
-        st.one_of(st.sampled_from([1, 2, 3, 10]), st.sampled_from([3]), st.integers(-2, 5), atoms),
-        st.one_of(st.sampled_from(["mixed", "easy", "hard"]), st.just("mixed"), atoms),
-        st.one_of(st.none(), st.none(), st.none(), st.binary(max_size=30), st.just(b"\xff\xfe\x00a,b")),
-    )
+    return at_most_one_hostile(
+        {
+            "tmp": st.just(tmp),
+            "text": sound_csv_texts,
+            "n": st.sampled_from([1, 2, 3, 10]),
+            "difficulty": st.sampled_from(["mixed", "easy", "hard"]),
+            "raw": st.none(),
+        },
+        {
+            "text": csv_texts,
+            "n": st.one_of(st.integers(-2, 5), atoms),
+            "difficulty": atoms,
+            "raw": st.one_of(st.binary(max_size=30), st.just(b"\xff\xfe\x00a,b")),
+        },
+    ).map(lambda kw: _grade_call(**kw))
 
 
 def _grade_rows_call(rows: Any, n: Any, workers: Any) -> Callable:
@@ -815,14 +840,22 @@ def _exercise_call(spec: Any, shape: Any, answer: Any, layer: Any, ask: Any) -> 
 
 exercise_calls = st.one_of(
     st.builds(_question_call, st.integers(0, len(QUESTIONS) - 1), exercise_answers),
-    st.builds(
-        _exercise_call,
-        st.one_of(st.sampled_from(VALID), specs),
-        st.sampled_from([(30, 5), (7, 3), "30", (30,)]),
-        exercise_answers,
-        st.one_of(st.none(), layer_numbers, st.sampled_from(INTS), atoms),
-        st.sampled_from([None, "params", "shape", "x"]),
-    ),
+    at_most_one_hostile(
+        {
+            "spec": st.sampled_from(VALID[:2]),
+            "shape": st.sampled_from([(30, 5), (7, 3)]),
+            "answer": st.one_of(st.integers(0, 10**5), st.sampled_from(["1,400", "(None, 4)", "(None, 30, 3)"])),
+            "layer": st.one_of(st.none(), st.integers(1, 2)),
+            "ask": st.sampled_from([None, "params", "shape"]),
+        },
+        {
+            "spec": specs,
+            "shape": shapes,
+            "answer": exercise_answers,
+            "layer": st.one_of(layer_numbers, st.sampled_from(INTS), atoms),
+            "ask": st.sampled_from(["x", "", "Params"]),
+        },
+    ).map(lambda kw: _exercise_call(**kw)),
 )
 explain_calls = st.builds(
     lambda m: lambda: rnncount.explain(m),
