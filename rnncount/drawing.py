@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .engine import CountResult, LayerCount, count
-from .errors import RnncountTypeError, SpecError
+from .errors import RnncountTypeError, SpecError, shown
 from .layers import Layer
 from .picture_layout import (
     GATE_COLORS,
@@ -82,7 +82,7 @@ __all__ = [
 
 
 def _type_error(func: str, what: str, expected: str, value: Any) -> RnncountTypeError:
-    return RnncountTypeError(f"{func}(): {what} must be {expected}, got {type(value).__name__} {value!r:.60}")
+    return RnncountTypeError(f"{func}(): {what} must be {expected}, got {type(value).__name__} {shown(value)}")
 
 
 def _check_options(
@@ -91,7 +91,7 @@ def _check_options(
     if not isinstance(view, str):
         raise _type_error(func, "view", "one of " + ", ".join(repr(v) for v in VIEWS), view)
     if view not in VIEWS:
-        raise SpecError(f"{func}(): view must be one of {', '.join(repr(v) for v in VIEWS)}, got {view!r}")
+        raise SpecError(f"{func}(): view must be one of {', '.join(repr(v) for v in VIEWS)}, got {shown(view)}")
     if not isinstance(dark, bool):
         raise _type_error(func, "dark", "True or False", dark)
     if not isinstance(compact, bool):
@@ -363,7 +363,7 @@ def _check_dpi(dpi: Any) -> float:
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
         raise _type_error("diagram", "dpi", "a number (dots per inch, e.g. 100)", dpi)
     if not 10 <= dpi <= 1200:
-        raise SpecError(f"diagram(): dpi must be between 10 and 1200, got {dpi!r}")
+        raise SpecError(f"diagram(): dpi must be between 10 and 1200, got {shown(dpi)}")
     return float(dpi)
 
 

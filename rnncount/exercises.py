@@ -49,11 +49,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .engine import CountResult, LayerCount, count
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
 from .formula import group_digits
 from .layers import (
     GRU,
     LSTM,
+    MAX_SIZE,
     Bidirectional,
     Dense,
     Dropout,
@@ -65,7 +66,7 @@ from .layers import (
     _Recurrent,
     format_shape,
 )
-from .spec import format_spec
+from .spec import format_spec, looks_numeric, parse_int
 
 
 @dataclass(frozen=True)
@@ -690,13 +691,19 @@ def parse_answer(answer: Any) -> int:
         text = answer.strip().replace(",", "").replace("_", "").replace(" ", "")
         if text.endswith(".0"):
             text = text[:-2]
-        if not text.lstrip("+-").isdigit():
-            raise SpecError(f"the answer must be a whole number of parameters, such as 906 or 1,400; got {answer!r}")
-        value = int(text)
+        if not looks_numeric(text):
+            raise SpecError(
+                f"the answer must be a whole number of parameters, such as 906 or 1,400; got {shown(answer)}"
+            )
+        # One sign and the digits 0-9 only: '²', '++3' and numbers past Python's digit limit are refused.
+        value = parse_int(text, "the answer", echo=shown(answer))
     else:
-        raise SpecError(f"the answer must be a whole number of parameters, got {answer!r}")
+        # A SpecError (a ValueError), as for any other answer that cannot be read.
+        raise SpecError(f"the answer must be a whole number of parameters, got {a_type(answer)}")
     if value < 0:
-        raise SpecError(f"a parameter count cannot be negative, got {answer!r}")
+        raise SpecError(f"a parameter count cannot be negative, got {shown(answer)}")
+    if too_large(value):
+        raise SpecError(f"the answer is too large: it has {digits(value):,} digits")
     return value
 
 
@@ -710,7 +717,7 @@ def parse_shape_answer(answer: Any) -> Any:
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            raise SpecError(f"cannot read {answer!r} as a shape; write it like (None, 30, 4)") from None
+            raise SpecError(f"cannot read {shown(answer)} as a shape; write it like (None, 30, 4)") from None
 
     def one(s: Any) -> tuple:
         if isinstance(s, int) and not isinstance(s, bool):
@@ -718,7 +725,9 @@ def parse_shape_answer(answer: Any) -> Any:
         if not isinstance(s, (tuple, list)) or not all(
             d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0) for d in s
         ):
-            raise SpecError(f"cannot read {answer!r} as a shape; write it like (None, 30, 4)")
+            raise SpecError(f"cannot read {shown(answer)} as a shape; write it like (None, 30, 4)")
+        if any(d is not None and d > MAX_SIZE for d in s):
+            raise SpecError(f"a size in the shape {shown(answer)} is too large: at most {MAX_SIZE:,}")
         return tuple(s)
 
     if isinstance(value, list) and value and all(isinstance(s, (tuple, list)) for s in value):
@@ -851,29 +860,36 @@ class Exercise(Question):
     _hint_step: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.title is not None and not isinstance(self.title, str):
+            raise RnncountTypeError(f"title must be a str or None, got {a_type(self.title)}")
         self.result = count(self.spec, self.input_shape)
         if not isinstance(self.spec, str):
             self.spec = self.result.spec
         if not self.result.layers:
             raise SpecError("an exercise needs at least one layer")
         if self.ask not in ("params", "shape"):
-            raise SpecError(f"ask must be 'params' or 'shape', got {self.ask!r}")
+            raise SpecError(f"ask must be 'params' or 'shape', got {shown(self.ask)}")
         self._index = self._resolve(self.layer)
 
     def _resolve(self, layer: int | str | None) -> int | None:
         n = len(self.result.layers)
         if layer is None:
             return None
-        if isinstance(layer, str) and layer.strip().lstrip("+-").isdigit():
-            layer = int(layer)
+        if isinstance(layer, str) and looks_numeric(layer):
+            layer = parse_int(layer, "the layer number", echo=shown(layer))
         if isinstance(layer, int) and not isinstance(layer, bool):
             if not 1 <= layer <= n:
-                raise SpecError(f"layer {layer} does not exist: the model has {n} layer(s), numbered 1 to {n}")
+                raise SpecError(f"layer {shown(layer)} does not exist: the model has {n} layer(s), numbered 1 to {n}")
             return layer - 1
+        if not isinstance(layer, str):
+            raise RnncountTypeError(f"layer must be a layer number or a layer name, got {a_type(layer)}")
         names = [lc.name for lc in self.result.layers]
         if layer in names:
             return names.index(layer)
-        raise SpecError(f"no layer named {layer!r}; the layers are {', '.join(names)}")
+        listed = ", ".join(names)
+        if len(listed) > 200:  # a very long stack: the first and the last names are enough
+            listed = f"{listed[:100]} ... {listed[-95:]}"
+        raise SpecError(f"no layer named {shown(layer)}; the layers are {listed}")
 
     # -- the question
 
@@ -1196,11 +1212,11 @@ class Choice(Question):
         return self.prompt + "\n" + "\n".join(lines)
 
     def _read(self, answer: Any) -> str:
-        text = str(answer).strip() if answer is not None else ""
+        text = _answer_text(answer).strip()
         for key, option in self.options.items():
             if text.lower() in (key.lower(), option.lower()):
                 return key
-        raise SpecError(f"choose one of {_one_of(list(self.options))}; got {answer!r}")
+        raise SpecError(f"choose one of {_one_of(list(self.options))}; got {shown(answer)}")
 
     def check(self, answer: Any) -> Feedback:
         key = self._read(answer)
@@ -1316,7 +1332,7 @@ class Inverse(Question):
         try:
             x = parse_answer(answer)
         except (SpecError, ValueError):
-            raise SpecError(f"{self.unknown} is a whole number, such as 16; got {answer!r}") from None
+            raise SpecError(f"{self.unknown} is a whole number, such as 16; got {shown(answer)}") from None
         try:
             result = self.model(x)
         except SpecError as err:
@@ -1402,6 +1418,20 @@ class Inverse(Question):
         return {**super().to_dict(), "spec": self.spec, "unknown": self.unknown, "params": self.params}
 
 
+def _answer_text(answer: Any) -> str:
+    """An answer as text: ``str`` of anything, but never a failure (huge numbers, broken ``__str__``)."""
+    if answer is None:
+        return ""
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, (int, float)):
+        return shown(answer)  # repr, or "a number with N digits" past what Python will write out
+    try:
+        return str(answer)
+    except Exception:  # a user object's broken __str__ reads as no answer
+        return a_type(answer)
+
+
 def _kinds(result: CountResult) -> set[str]:
     out: set[str] = set()
     for lc in result.layers:
@@ -1463,7 +1493,9 @@ class Design(Question):
         return f"{self.task} Requirements: {needs}. Answer with the layers, e.g. LSTM(8) > Dense(1)."
 
     def check(self, answer: Any) -> Feedback:
-        text = str(answer).strip()
+        text = _answer_text(answer).strip()
+        if not text:
+            raise SpecError("write at least one layer, e.g. GRU(8)")
         result = count(text, self.input_shape)
         if not result.layers:
             raise SpecError("write at least one layer, e.g. GRU(8)")
@@ -1615,14 +1647,14 @@ class Ranking(Question):
 
     def _read(self, answer: Any) -> list[str]:
         if isinstance(answer, (list, tuple)):
-            letters = [str(a).strip().upper() for a in answer]
+            letters = [_answer_text(a).strip().upper() for a in answer]
         else:
-            tokens = re.findall(r"[A-Za-z]+", str(answer))
+            tokens = re.findall(r"[A-Za-z]+", _answer_text(answer))
             letters = [c.upper() for c in tokens[0]] if len(tokens) == 1 else [t.upper() for t in tokens]
         if sorted(letters) != sorted(self.items):
             raise SpecError(
                 f"write the letters {_one_of(list(self.items))} once each, fewest parameters first, "
-                f"e.g. {' '.join(reversed(list(self.items)))}; got {answer!r}"
+                f"e.g. {' '.join(reversed(list(self.items)))}; got {shown(answer)}"
             )
         return letters
 

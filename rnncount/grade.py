@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import SpecError
+from .errors import RnncountTypeError, SpecError, a_type, shown
 from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
 from .formula import group_digits
 from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
@@ -371,6 +371,8 @@ def _read_text(source: str | os.PathLike[str] | TextIO) -> tuple[str, str]:
     if hasattr(source, "read"):
         text = source.read()
         return (text if isinstance(text, str) else text.decode("utf-8-sig")), getattr(source, "name", "the answers")
+    if not isinstance(source, (str, os.PathLike)):
+        raise RnncountTypeError(f"the answers must be a path or an open file, got {a_type(source)}")
     path = Path(source)
     name = str(source)
     try:
@@ -537,11 +539,26 @@ def _read_wide(
     return AnswerSheet(rows, bad, "wide", records)
 
 
+def _cell(value: Any) -> str:
+    """A value of a row given in Python, as the text a CSV cell would hold (never a failure)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return shown(value)  # huge numbers are described, not written out
+    try:
+        return str(value)
+    except Exception:  # a broken __str__
+        return a_type(value)
+
+
 def _int(text: str) -> int | None:
     t = text.strip()
     if t.endswith(".0"):
         t = t[:-2]
-    return int(t) if t.lstrip("+-").isdigit() and len(t) < 20 else None
+    # Only one sign and the digits 0-9 ('²'.isdigit() is true, and int('²') fails).
+    return int(t) if re.fullmatch(r"[+-]?[0-9]{1,19}", t) else None
 
 
 # --------------------------------------------------------------------------- grading
@@ -581,11 +598,15 @@ class _Grader:
         return verdict
 
 
-def _check_options(n: int, difficulty: str) -> None:
+def _check_options(n: int, difficulty: str, workers: Any = None) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise RnncountTypeError(f"workers must be a whole number of processes or None, got {a_type(workers)}")
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers must be at least 1, got {shown(workers)}")
     if difficulty not in (*DIFFICULTIES, "mixed"):
-        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {difficulty!r}")
+        raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {shown(difficulty)}")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROBLEMS:
-        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {n!r}")
+        raise SpecError(f"the number of problems must be from 1 to {MAX_PROBLEMS}, got {shown(n)}")
 
 
 def grade_answers(
@@ -599,20 +620,24 @@ def grade_answers(
     ``n`` and ``difficulty`` must be what the homework was given with. Rows that cannot be
     used are in the result's ``bad_rows``; a row number is its 1-based position here.
     """
-    _check_options(n, difficulty)
+    _check_options(n, difficulty, workers)
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise RnncountTypeError(f"grade_answers() takes rows (student, seed, problem, answer), got {a_type(rows)}")
     norm: list[AnswerRow] = []
     bad: list[BadRow] = []
     for j, row in enumerate(rows, start=1):
         if isinstance(row, AnswerRow):
             norm.append(row)
             continue
-        student, seed, problem, answer = row
-        number = problem if isinstance(problem, int) and not isinstance(problem, bool) else _int(str(problem))
-        if number is None:
-            bad.append(BadRow(j, f"the problem number must be a whole number, got {problem!r}"))
+        if not isinstance(row, (tuple, list)) or len(row) != 4:
+            bad.append(BadRow(j, f"expected a row (student, seed, problem, answer), got {a_type(row)} {shown(row)}"))
             continue
-        text = "" if answer is None else str(answer).strip()
-        norm.append(AnswerRow(j, str(student).strip(), str(seed).strip(), number, text))
+        student, seed, problem, answer = (_cell(v) for v in row)
+        number = row[2] if type(row[2]) is int else _int(problem)
+        if number is None or not 0 < number <= MAX_PROBLEMS:
+            bad.append(BadRow(j, f"the problem number must be a whole number from 1, got {shown(row[2])}"))
+            continue
+        norm.append(AnswerRow(j, student.strip(), seed.strip(), number, answer.strip()))
     return _grade(norm, bad, n, difficulty, workers=workers)
 
 
@@ -623,7 +648,7 @@ def grade_csv(
 
     ``workers``: processes for the checker's work (None: chosen from the class's size and the machine).
     """
-    _check_options(n, difficulty)
+    _check_options(n, difficulty, workers)
     sheet = read_answers(source, n)
     name = str(getattr(source, "name", source))
     if not sheet.records:
@@ -665,7 +690,11 @@ def _grade(
             hint = f"; was the homework given with --n {row.problem}?" if row.problem > n else ""
             bad.append(BadRow(row.line, f"{who}: outside the set (problems 1 to {n}){hint}"))
             continue
-        seed = homework_seed(row.seed)
+        try:
+            seed = homework_seed(row.seed)
+        except SpecError as err:  # one student's unusable seed ('²', 5,000 digits) skips that row, not the class
+            bad.append(BadRow(row.line, f"{who}: {err}"))
+            continue
         first = seeds.setdefault(row.student, (seed, row.line))
         if first[0] != seed:
             bad.append(BadRow(row.line, f"{row.student}: seed {seed!r} here but {first[0]!r} on line {first[1]}"))
@@ -775,7 +804,8 @@ def _run_checks(work: Work, n: int, difficulty: str, workers: int | None) -> lis
     individual seeds is CPU work that splits cleanly across processes; the results are the same
     either way (tests compare them).
     """
-    workers = _auto_workers(len(work)) if workers is None else max(1, workers)
+    # Never more processes than seeds to check, however many were asked for.
+    workers = _auto_workers(len(work)) if workers is None else max(1, min(workers, len(work)))
     if workers == 1 or len(work) < 2:
         return _check_work(n, difficulty, work)
     import multiprocessing
@@ -977,14 +1007,15 @@ def _cmd_grade(args: Any) -> int:
     from .cli import EXIT_OK
 
     grades = grade_csv(args.answers, args.n, args.difficulty)
-    for b in grades.bad_rows:
-        print(f"rnncount grade: skipped {b}", file=sys.stderr)
-    for note in grades.notes:
-        print(f"rnncount grade: note: {note}", file=sys.stderr)
+    # The files first: a refusal to write them must be the only line on stderr (exit status 2).
     if args.csv:
         _write(grades.write_csv, args.csv)
     if args.html:
         _write(grades.write_html, args.html)
+    for b in grades.bad_rows:
+        print(f"rnncount grade: skipped {b}", file=sys.stderr)
+    for note in grades.notes:
+        print(f"rnncount grade: note: {note}", file=sys.stderr)
     print(grades.to_json() if args.json else grades.table())
     if not args.json:
         for what, path in (("grades", args.csv), ("report", args.html)):

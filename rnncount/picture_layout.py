@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import CountResult, LayerCount
-from .errors import SpecError
+from .errors import SpecError, shown
 from .formula import group_digits
 from .layers import Block, Layer, format_shape
 
@@ -396,14 +396,14 @@ def pick_layer(result: CountResult, layer: int | str | None) -> tuple[int, Layer
         return None
     if isinstance(layer, int):
         if not -len(result.layers) <= layer < len(result.layers):
-            raise SpecError(f"layer={layer} is out of range: the stack has {len(result.layers)} layers")
+            raise SpecError(f"layer={shown(layer)} is out of range: the stack has {len(result.layers)} layers")
         k = layer % len(result.layers)
         lc = result.layers[k]
     else:
         names = [lc.name for lc in result.layers]
         if layer not in names:
-            shown = ", ".join(repr(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
-            raise SpecError(f"no layer named {layer!r} in the stack; its layers are {shown}")
+            listed = ", ".join(repr(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
+            raise SpecError(f"no layer named {shown(layer)} in the stack; its layers are {listed}")
         k = names.index(layer)
         lc = result.layers[k]
     if not lc.layer.recurrent:

@@ -53,7 +53,7 @@ from typing import Any
 import ipywidgets as W
 
 from .engine import CountResult
-from .errors import RnncountTypeError, SpecError
+from .errors import RnncountTypeError, SpecError, shown
 from .layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
 from .spec import format_spec, parse_shape, parse_spec
 from .views import (
@@ -106,8 +106,7 @@ def _views() -> tuple[str, ...]:
 
 def _given(value: Any) -> str:
     """``str 'x'``: the type name and a short repr, for messages."""
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+    return f"{type(value).__name__} {shown(value)}"  # shown(): safe for huge numbers and a broken __repr__
 
 
 def _whole(where: str, name: str, value: Any, lo: int = 1, meaning: str = "") -> int:
@@ -753,9 +752,9 @@ class StackExplorer(_Dashboard):
         last = n if insert else n - 1
         if not 0 <= index <= last:
             if last < 0:
-                raise SpecError(f"{where}: the stack has no layers yet, so there is no layer {index}")
+                raise SpecError(f"{where}: the stack has no layers yet, so there is no layer {shown(index)}")
             layers = f"{n} layer{'s' if n != 1 else ''}"
-            raise SpecError(f"{where}: index must be from 0 to {last} (the stack has {layers}), got {index}")
+            raise SpecError(f"{where}: index must be from 0 to {last} (the stack has {layers}), got {shown(index)}")
         return int(index)
 
     def _current_layers(self) -> list[Layer]:

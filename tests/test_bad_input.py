@@ -14,6 +14,7 @@ per property instead, to search further.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -29,10 +30,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnncount
-from rnncount import exercises
+from rnncount import drawing, exercises, grade
 from rnncount.cli import main
 from rnncount.errors import digits, shown
+from rnncount.exercises import Choice, Design, Exercise, Inverse, Ranking
 from rnncount.formula import group_digits
+
+# Huge numbers and specs make long reprs of the generated calls; hypothesis warns about each.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
 # --------------------------------------------------------------------------- how many, how long
 
@@ -41,6 +46,9 @@ FUZZ = int(os.environ.get("RNNCOUNT_FUZZ", "0"))
 CLI_CASES = FUZZ or 400
 ARGV_CASES = FUZZ or 150
 API_CASES = FUZZ or 400
+#: The newer surfaces (explain, pictures, dashboards, grading, exercises): cheap cases, but some draw.
+MORE_API_CASES = FUZZ or 300
+MORE_CLI_CASES = FUZZ or 120
 #: A generous bound for one case: each takes milliseconds, the bound is for hangs and blow-ups.
 CASE_SECONDS = 15.0
 
@@ -363,6 +371,19 @@ class Big(int):
         return f"<a {'negative ' if self < 0 else ''}number with {digits(self):,} digits>"
 
 
+class Opaque:
+    """A user object whose str fails: messages echo what was given by repr or type name, never by str().
+
+    (Its repr works, so that a failure report can show it; ``shown()`` has its own test for a broken one.)
+    """
+
+    def __repr__(self) -> str:
+        return "<Opaque>"
+
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
 LAYERS = [rnncount.LSTM(3), rnncount.Dense(1), rnncount.Bidirectional(rnncount.GRU(2)), rnncount.Embedding(10, 3)]
 INTS = [0, -1, 1, 3, 2**63, 10**12, 10**12 + 1, 10**4299, Big(10**5000), Big(-(10**5000))]
 
@@ -375,7 +396,7 @@ atoms = st.one_of(
     st.text(max_size=12),
     st.binary(max_size=8),
     st.sampled_from(LAYERS),
-    st.sampled_from([object(), 1j, b"LSTM(3)", bytearray(b"x"), range(3), {1, 2}, math.pi]),
+    st.sampled_from([object(), 1j, b"LSTM(3)", bytearray(b"x"), range(3), {1, 2}, math.pi, Opaque()]),
 )
 values = st.one_of(
     atoms,
@@ -573,3 +594,351 @@ def test_a_long_stack_counts_and_checks_from_the_command_line(n):
     right = rnncount.count(spec, (30, 5)).total
     code, out, _ = assert_cli_contract(["check", spec, "--input", "30,5", "--answer", str(right)])
     assert code == 0 and out
+
+
+# --------------------------------------------------------------------------- the newer surfaces
+
+#: Options of the pictures and dashboards: the ones that work, near misses, and anything at all.
+# Most cases use options that work, so that the drawing itself is reached, not only the refusals.
+GOOD_VIEWS = st.sampled_from(["weights", "unrolled", "cell"])
+VIEWS = st.one_of(GOOD_VIEWS, GOOD_VIEWS, st.sampled_from(["Weights", "cells", "", "x"]), atoms)
+DPIS = st.one_of(
+    st.just(100),
+    st.sampled_from([72.5, 1, 0, -5, 10**6, float("nan"), float("inf"), "100", True, Big(10**5000)]),
+    atoms,
+)
+TITLES = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["x" * 5000, "a\nb", "<b>&", "$x$"]), atoms)
+PICTURE_LAYERS = st.one_of(
+    st.none(), st.none(), st.integers(-3, 5), st.sampled_from(["lstm", "gru", "²", "++1", *HUGE, Big(10**5000)]), atoms
+)
+picture_specs = st.one_of(st.sampled_from(VALID), st.sampled_from(VALID), specs, values)
+picture_shapes = st.one_of(st.sampled_from([(30, 5), "30,5", (7, 3), None]), st.just((30, 5)), shapes)
+
+
+def _picture_call(kind: str, spec: Any, shape: Any, view: Any, title: Any, layer: Any, dpi: Any, ax: Any) -> Callable:
+    def call() -> Any:
+        if kind == "to_svg":
+            svg = drawing.to_svg(spec, shape, view=view, title=title, layer=layer)
+            assert isinstance(svg, str) and svg.lstrip().startswith("<")
+            return None
+        if kind == "picture":
+            pic = rnncount.picture(spec, shape, view=view, title=title, layer=layer)
+            assert pic._repr_html_()
+            return None
+        import matplotlib.pyplot as plt
+
+        try:
+            return rnncount.diagram(spec, shape, ax, view=view, title=title, layer=layer, dpi=dpi)
+        finally:
+            plt.close("all")
+
+    call.__name__ = f"{kind}({shown(spec)}, {shown(shape)}, view={shown(view)}, dpi={shown(dpi)}, ax={shown(ax)})"
+    return call
+
+
+@st.composite
+def at_most_one_hostile(draw: st.DrawFn, good: dict[str, Any], bad: dict[str, Any]) -> dict[str, Any]:
+    """Arguments that work, except at most one drawn from ``bad``: so that a refusal is the one under test,
+    and the sound cases reach the drawing, grading and checking behind the checks."""
+    which = draw(st.sampled_from([None, *bad]))
+    return {k: draw(bad[k] if k == which else good[k]) for k in good}
+
+
+picture_calls = at_most_one_hostile(
+    {
+        "kind": st.sampled_from(["to_svg", "to_svg", "picture", "picture", "diagram"]),
+        "spec": st.sampled_from(VALID),
+        "shape": st.sampled_from([(30, 5), "30,5", (7, 3)]),
+        "view": GOOD_VIEWS,
+        "title": st.one_of(st.none(), st.text(max_size=20)),
+        "layer": st.one_of(st.none(), st.integers(0, 2)),
+        "dpi": st.sampled_from([100, 72.5]),
+        "ax": st.none(),
+    },
+    {
+        "spec": picture_specs,
+        "shape": picture_shapes,
+        "view": VIEWS,
+        "title": TITLES,
+        "layer": PICTURE_LAYERS,
+        "dpi": DPIS,
+        "ax": atoms,
+    },
+).map(lambda kw: _picture_call(**kw))
+
+#: Dashboards build no Keras model in these cases (max_params=1): the Keras side has its own tests.
+DASHBOARD_OPTIONS = st.dictionaries(
+    st.sampled_from(["view", "dark", "head", "use_bias", "max_units", "max_params", "cache", "bogus"]),
+    st.one_of(atoms, st.sampled_from(["cell", "unrolled", -1, 0, 2, "x"])),
+    max_size=1,
+)
+#: The stack builder's methods and how many arguments each is given here.
+STACK_METHODS = {"set_layer": 2, "add_layer": 1, "remove_layer": 1, "move_layer": 2, "set_spec": 1, "view": 1}
+method_args = st.one_of(atoms, st.integers(-3, 4), st.sampled_from(["LSTM(3)", "GRU", "Dense(2) > Dense(1)", *HUGE]))
+
+
+def _dashboard_call(stack: bool, first: Any, shape: Any, options: dict, moves: list) -> Callable:
+    def call() -> Any:
+        kwargs = {"max_params": 1, **options}
+        w = rnncount.explore_stack(first, shape, **kwargs) if stack else rnncount.explore(first, **kwargs)
+        try:
+            for method, args in moves:
+                try:
+                    if method == "view":
+                        w.view = args[0]
+                    elif stack:
+                        getattr(w, method)(*(args * 2)[: STACK_METHODS[method]])
+                    else:
+                        # One layer: its controls' values and the view are what a user changes.
+                        w.view = args[0]
+                except rnncount.RnncountError as err:
+                    assert str(err) and "\n" not in str(err), repr(err)
+            assert w.formula_text and w.summary_text
+        finally:
+            w.close()
+        return None
+
+    name = "explore_stack" if stack else "explore"
+    call.__name__ = f"{name}({shown(first)}, {shown(shape)}, **{shown(options)}) then {shown(moves, 200)}"
+    return call
+
+
+dashboard_calls = st.builds(
+    _dashboard_call,
+    st.booleans(),
+    st.one_of(st.sampled_from(["LSTM", "GRU", "Dense", "SimpleRNN", "", "LSTM(3) > Dense(1)"]), values).filter(
+        lambda v: not isinstance(v, str) or len(v) < 40
+    ),
+    st.one_of(st.sampled_from([None, (30, 5), "7,3"]), st.none(), shapes),
+    st.one_of(st.just({}), DASHBOARD_OPTIONS),
+    st.lists(
+        st.tuples(st.sampled_from(list(STACK_METHODS)), st.lists(method_args, min_size=1, max_size=2)), max_size=4
+    ),
+)
+
+CSV_HEADERS = ["student,seed,problem,answer", "student,seed,1,2,3", "student,seed,Q1,Q2", "", "a,b", "student"]
+CSV_CELLS = ["Ada", "ada", "s1234", "1", "2", "3", "0", "-1", "", "165", "(None, 30, 4)", '"', "a,b", "\x00", *HUGE]
+CSV_CELLS += [*DIGIT_LIKE, *SIGNS, "=cmd|' /C calc'!A0", "<script>", "é", "\r"]
+sound_csv_texts = st.builds(
+    lambda rows: "\n".join(["student,seed,problem,answer", *(",".join(map(str, r)) for r in rows)]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Ada", "Bo", "é"]),
+            st.sampled_from(["ada", "bo", "s1234"]),
+            st.integers(1, 3),
+            st.one_of(answers, st.integers(0, 10**5)).map(lambda a: '"' + str(a).replace('"', "") + '"'),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+csv_texts = st.one_of(
+    sound_csv_texts,
+    sound_csv_texts,
+    st.builds(
+        lambda header, rows, eol: eol.join([header, *(",".join(r) for r in rows)]),
+        st.sampled_from(CSV_HEADERS),
+        st.lists(st.lists(st.sampled_from(CSV_CELLS), max_size=5), max_size=6),
+        st.sampled_from(["\n", "\r\n", "\r"]),
+    ),
+    st.text(max_size=60),
+)
+
+
+def _grade_call(tmp: Any, text: str, n: Any, difficulty: Any, raw: bytes | None) -> Callable:
+    def call() -> Any:
+        path = tmp / f"answers-{next(_FILES)}.csv"
+        if raw is None:
+            path.write_text(text, encoding="utf-8")
+        else:
+            path.write_bytes(raw)
+        grades = grade.grade_csv(path, n, difficulty, workers=1)
+        grades.table()
+        json.dumps(grades.to_dict())
+        grades.html()
+        return None
+
+    call.__name__ = f"grade_csv({shown(raw if raw is not None else text, 200)}, n={shown(n)}, {shown(difficulty)})"
+    return call
+
+
+def grade_calls(tmp: Any) -> st.SearchStrategy[Callable]:
+    return at_most_one_hostile(
+        {
+            "tmp": st.just(tmp),
+            "text": sound_csv_texts,
+            "n": st.sampled_from([1, 2, 3, 10]),
+            "difficulty": st.sampled_from(["mixed", "easy", "hard"]),
+            "raw": st.none(),
+        },
+        {
+            "text": csv_texts,
+            "n": st.one_of(st.integers(-2, 5), atoms),
+            "difficulty": atoms,
+            "raw": st.one_of(st.binary(max_size=30), st.just(b"\xff\xfe\x00a,b")),
+        },
+    ).map(lambda kw: _grade_call(**kw))
+
+
+def _grade_rows_call(rows: Any, n: Any, workers: Any) -> Callable:
+    def call() -> Any:
+        grades = grade.grade_answers(rows, n, workers=workers)
+        grades.table()
+        json.dumps(grades.to_dict())
+        return None
+
+    call.__name__ = f"grade_answers({shown(rows, 200)}, n={shown(n)}, workers={shown(workers)})"
+    return call
+
+
+cells = st.one_of(st.sampled_from(CSV_CELLS), atoms, st.integers(0, 4))
+grade_rows_calls = st.builds(
+    _grade_rows_call,
+    st.one_of(st.lists(st.one_of(st.tuples(cells, cells, cells, cells), st.lists(cells, max_size=5), atoms)), values),
+    st.one_of(st.just(3), atoms),
+    st.one_of(st.none(), st.just(1), atoms),
+)
+
+QUESTIONS = [
+    lambda: Exercise("LSTM(4) > Dense(1)", (30, 5)),
+    lambda: Exercise("GRU(3, return_sequences=True) > Dense(2)", (7, 3), layer=1, ask="shape"),
+    lambda: Choice("Which has more weights?", ["LSTM(4)", "GRU(4)"], "A", why="g = 4 > 3."),
+    lambda: Inverse("LSTM({h})", (20, 100), 17_024),
+    lambda: Design("A GRU.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(8)"),
+    lambda: Ranking(["LSTM(4)", "GRU(2)", "Dense(1)"], (10, 3)),
+]
+exercise_answers = st.one_of(
+    answers, st.integers(0, 10**5), values, st.sampled_from(INTS), st.sampled_from(["A", "b", "C A B", ["B", "A"]])
+)
+
+
+def _question_call(k: int, answer: Any) -> Callable:
+    def call() -> Any:
+        feedback = QUESTIONS[k]().check(answer)
+        assert str(feedback) and "\n" not in feedback.message
+        json.dumps(feedback.to_dict())
+        feedback._repr_html_()
+        return None
+
+    call.__name__ = f"question {k}.check({shown(answer)})"
+    return call
+
+
+def _exercise_call(spec: Any, shape: Any, answer: Any, layer: Any, ask: Any) -> Callable:
+    def call() -> Any:
+        if ask is None:
+            feedback = rnncount.diagnose(spec, shape, answer, layer)
+        else:
+            feedback = Exercise(spec, shape, layer=layer, ask=ask).check(answer)
+        str(feedback)
+        json.dumps(feedback.to_dict())
+        return None
+
+    call.__name__ = f"diagnose({shown(spec)}, {shown(shape)}, {shown(answer)}, layer={shown(layer)}, ask={ask!r})"
+    return call
+
+
+exercise_calls = st.one_of(
+    st.builds(_question_call, st.integers(0, len(QUESTIONS) - 1), exercise_answers),
+    at_most_one_hostile(
+        {
+            "spec": st.sampled_from(VALID[:2]),
+            "shape": st.sampled_from([(30, 5), (7, 3)]),
+            "answer": st.one_of(st.integers(0, 10**5), st.sampled_from(["1,400", "(None, 4)", "(None, 30, 3)"])),
+            "layer": st.one_of(st.none(), st.integers(1, 2)),
+            "ask": st.sampled_from([None, "params", "shape"]),
+        },
+        {
+            "spec": specs,
+            "shape": shapes,
+            "answer": exercise_answers,
+            "layer": st.one_of(layer_numbers, st.sampled_from(INTS), atoms),
+            "ask": st.sampled_from(["x", "", "Params"]),
+        },
+    ).map(lambda kw: _exercise_call(**kw)),
+)
+explain_calls = st.builds(
+    lambda m: lambda: rnncount.explain(m),
+    st.one_of(values, st.sampled_from([*LAYERS, "model.keras", 3, -1, 10**12, Big(10**5000), rnncount.count])),
+)
+
+
+def test_the_newer_python_api_raises_only_rnncount_errors(tmp_path):
+    seen: list[str] = []
+    calls = st.one_of(
+        explain_calls,
+        picture_calls,
+        picture_calls,
+        dashboard_calls,
+        grade_calls(tmp_path),
+        grade_rows_calls,
+        exercise_calls,
+        exercise_calls,
+    )
+
+    @_settings(MORE_API_CASES)
+    @given(calls)
+    def one(call: Callable[[], Any]) -> None:
+        seen.append(assert_api_contract(call))
+
+    one()
+    assert len(seen) >= MORE_API_CASES
+    tally = {k: seen.count(k) for k in sorted(set(seen))}
+    print(f"{len(seen)} generated calls of explain, pictures, dashboards, grading and exercises: {tally}")
+    assert {"returned", "SpecError", "RnncountTypeError"} <= set(seen)
+
+
+# --------------------------------------------------------------------------- draw, grade and explain
+
+
+_FILES = itertools.count()
+
+
+@st.composite
+def more_command_lines(draw: st.DrawFn, tmp: Any) -> list[str]:
+    command = draw(st.sampled_from(["draw", "draw", "grade", "grade", "explain"]))
+    if command == "draw":
+        sound = draw(st.integers(0, 2)) == 0
+        argv = ["draw", draw(st.sampled_from(VALID) if sound else specs), "--input"]
+        argv.append(draw(st.sampled_from(["30,5", "7,3"]) if sound else shape_texts))
+        out = draw(st.sampled_from(["p.svg", "p.svg", "p.SVG", "p.txt", "p", "no/such/dir/p.svg", "", ".svg"]))
+        argv += ["-o", str(tmp / out) if out else out]
+        argv += draw(st.sampled_from([[], ["--view", "cell"], ["--view", "unrolled"], ["--view", "x"], ["--dark"]]))
+        if draw(st.booleans()):
+            argv.append(f"--layer={draw(layer_numbers)}")
+        return argv
+    path = tmp / f"input-{next(_FILES)}{draw(st.sampled_from(['.csv', '.keras', '.h5', '']))}"
+    content = draw(
+        st.one_of(
+            csv_texts.map(lambda t: t.encode("utf-8", "surrogatepass")),
+            sound_csv_texts.map(str.encode),
+            st.binary(max_size=40),
+            st.sampled_from([b"", b"PK\x03\x04garbage", b"\x89HDF\r\n\x1a\nnot really", b"\xff" * 30]),
+        )
+    )
+    where = draw(st.sampled_from(["file", "file", "file", "file", "missing", "directory"]))
+    if where == "file":
+        path.write_bytes(content)
+    elif where == "directory":
+        path.mkdir(exist_ok=True)
+    if command == "explain":
+        return ["explain", str(path), *draw(st.sampled_from([[], ["--json"]]))]
+    argv = ["grade", str(path), f"--n={draw(st.one_of(st.just('3'), counts))}"]
+    argv += draw(st.sampled_from([[], ["--json"], ["--difficulty", "hard"], ["--difficulty", "x"]]))
+    argv += draw(st.sampled_from([[], ["--csv", str(tmp / "g.csv")], ["--html", str(tmp / "no" / "r.html")]]))
+    return argv
+
+
+def test_draw_grade_and_explain_command_lines_keep_the_contract(tmp_path):
+    seen: list[int] = []
+
+    @_settings(MORE_CLI_CASES)
+    @given(more_command_lines(tmp_path))
+    def one(argv: list[str]) -> None:
+        code, _, _ = assert_cli_contract(argv)
+        seen.append(code)
+
+    one()
+    assert len(seen) >= MORE_CLI_CASES
+    print(f"{len(seen)} draw, grade and explain command lines: exit 0: {seen.count(0)}, 2: {seen.count(2)}")
+    assert {0, 2} <= set(seen)
