@@ -554,7 +554,7 @@ class SimpleRNN(_Recurrent):
 
 @dataclass(eq=True)
 class LSTM(_Recurrent):
-    """LSTM(h): four gate blocks (i, f, c, o); 4*(i*h + h*h + h) weights."""
+    """LSTM(h): four weight blocks (gates i, f, o and the candidate c); 4*(i*h + h*h + h) weights."""
 
     kind: ClassVar[str] = "LSTM"
     keras_base_name: ClassVar[str] = "lstm"
@@ -565,7 +565,7 @@ class LSTM(_Recurrent):
 
 @dataclass(eq=True)
 class GRU(_Recurrent):
-    """GRU(h): three gate blocks (z, r, h); with reset_after=True (the default) a second bias row."""
+    """GRU(h): three weight blocks (gates z, r, candidate h); reset_after=True (the default) adds a bias row."""
 
     reset_after: bool = True
 

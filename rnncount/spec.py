@@ -110,7 +110,7 @@ _KERAS2 = {
     "batch_input_shape": "batch_input_shape= is a Keras 2 idiom; give the input shape separately",
 }
 
-_PREFIXES = ("keras.layers", "layers", "tf.keras.layers", "keras.src.layers")
+_PREFIXES = ("keras.layers", "layers", "tf.keras.layers")
 
 
 #: Longest spec read, in characters; longer text is refused before parsing.

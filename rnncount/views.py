@@ -163,7 +163,7 @@ def symbols_text(result: CountResult) -> str:
             parts.append(f"o = {group_digits(sym['o'])} outputs")
         if "g" in sym:
             gates = ", ".join(GATE_NAMES.get(inner.kind, {}))
-            parts.append(f"g = {sym['g']} gate blocks ({gates})")
+            parts.append(f"g = {sym['g']} weight blocks ({gates})")
         break
     shape = result.input_shape
     if len(shape) == 3:
