@@ -909,6 +909,13 @@ def _int_tuple(layer: str, what: str, value: Any, rank: int) -> tuple[int, ...]:
     return tuple(values)
 
 
+def _require_rank(kind: str, input_shape: Shape, rank: int) -> None:
+    """A 1D layer takes (None, T, c), a 2D one (None, height, width, c); anything else is refused."""
+    if len(input_shape) != rank + 2:
+        want = "(None, T, c)" if rank == 1 else "(None, height, width, c)"
+        raise SpecError(f"{kind} needs an input shaped {want} but receives {format_shape(input_shape)}")
+
+
 def _choice(layer: str, what: str, value: Any, options: tuple[str, ...]) -> None:
     if value not in options:
         raise SpecError(f"{layer}: {what} must be one of {', '.join(map(repr, options))}, got {value!r}")
@@ -964,9 +971,7 @@ class _Conv(Layer):
 
     def build(self, input_shape: Shape) -> Built:
         rank = self.rank
-        if len(input_shape) != rank + 2:
-            want = "(None, T, c)" if rank == 1 else "(None, height, width, c)"
-            raise SpecError(f"{self.kind} needs an input shaped {want} but receives {format_shape(input_shape)}")
+        _require_rank(self.kind, input_shape, rank)
         i = _needs_width(self.kind, input_shape)
         if i % self.groups:
             raise SpecError(f"{self.kind}: the input's {i} channels must divide evenly into groups ({self.groups})")
@@ -1031,9 +1036,7 @@ class _Pool(Layer):
         _choice(self.kind, "padding", self.padding, ("valid", "same"))
 
     def build(self, input_shape: Shape) -> Built:
-        if len(input_shape) != self.rank + 2:
-            want = "(None, T, c)" if self.rank == 1 else "(None, height, width, c)"
-            raise SpecError(f"{self.kind} needs an input shaped {want} but receives {format_shape(input_shape)}")
+        _require_rank(self.kind, input_shape, self.rank)
         p = _int_tuple(self.kind, "pool_size", self.pool_size, self.rank)
         s = p if self.strides is None else _int_tuple(self.kind, "strides", self.strides, self.rank)
         dims = tuple(
@@ -1095,9 +1098,7 @@ class _GlobalPool(Layer):
         _check_bool(self.kind, "keepdims", self.keepdims)
 
     def build(self, input_shape: Shape) -> Built:
-        if len(input_shape) != self.rank + 2:
-            want = "(None, T, c)" if self.rank == 1 else "(None, height, width, c)"
-            raise SpecError(f"{self.kind} needs an input shaped {want} but receives {format_shape(input_shape)}")
+        _require_rank(self.kind, input_shape, self.rank)
         middle = (1,) * self.rank if self.keepdims else ()
         return Built(tuple(input_shape), (input_shape[0], *middle, input_shape[-1]), (), {})
 

@@ -74,6 +74,13 @@ def _chosen_header(b: Builder, result: CountResult, k: int, lc: LayerCount, y: f
     return y
 
 
+def _without_recurrent_layer(b: Builder, result: CountResult, y: float, error: str | None, view: str) -> Scene:
+    """The unrolled and cell views of a stack with no recurrent layer: say so, then the total."""
+    y = _no_recurrent(b, y, view)
+    y = total_line(b, result, y, error)
+    return b.scene(y + 12, view)
+
+
 def _no_recurrent(b: Builder, y: float, view: str) -> float:
     text = (
         "This stack has no recurrent layer (SimpleRNN, LSTM, GRU or Bidirectional), so there is nothing to "
@@ -150,9 +157,7 @@ def unrolled_view(
     y = heading(b, result, title, 0.0)
     chosen = pick_layer(result, layer)
     if chosen is None:
-        y = _no_recurrent(b, y, "unrolled")
-        y = total_line(b, result, y, error)
-        return b.scene(y + 12, "unrolled")
+        return _without_recurrent_layer(b, result, y, error, "unrolled")
     k, lc = chosen
     t = lc.input_shape[1]
     y = _chosen_header(b, result, k, lc, y, f"unrolled over {t if t is not None else 'T'} timesteps")
@@ -425,9 +430,7 @@ def cell_view(
     y = heading(b, result, title, 0.0)
     chosen = pick_layer(result, layer)
     if chosen is None:
-        y = _no_recurrent(b, y, "cell")
-        y = total_line(b, result, y, error)
-        return b.scene(y + 12, "cell")
+        return _without_recurrent_layer(b, result, y, error, "cell")
     k, lc = chosen
     kind = kind_of(lc)
     inner = lc.layer.layer if lc.layer.kind == "Bidirectional" else lc.layer
