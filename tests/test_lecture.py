@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from rnncount.cli import EXIT_USAGE, main
-from rnncount.lecture import (
+from rnncount.lecture.mode import (
     DATA,
     MATHJAX_JS,
     SKIP_TAG,
