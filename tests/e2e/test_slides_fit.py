@@ -61,6 +61,27 @@ _SMALLEST_FONT_JS = """() => {
     }
     if (least === null || px < least) { least = px; what = e.textContent.trim().slice(0, 40); }
   }
+  // A stored SVG output is an <img>: lay its document out at the image's size and measure its labels.
+  for (const img of s.querySelectorAll('img[src^="data:image/svg+xml"]')) {
+    const box = img.getBoundingClientRect();
+    if (!box.width) continue;
+    const data = img.src.slice(img.src.indexOf(',') + 1);
+    const text = img.src.includes(';base64,') ? atob(data) : decodeURIComponent(data);
+    const svg = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+    const holder = document.createElement('div');
+    holder.style.cssText = `position: fixed; left: 0; top: 0; width: ${box.width}px; height: ${box.height}px;`;
+    svg.setAttribute('width', box.width);
+    svg.setAttribute('height', box.height);
+    holder.appendChild(document.importNode(svg, true));
+    document.body.appendChild(holder);
+    for (const t of holder.querySelectorAll('text')) {
+      if (!t.textContent.trim() || !t.getScreenCTM()) continue;
+      const m = t.getScreenCTM();
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.b, m.d);
+      if (least === null || px < least) { least = px; what = t.textContent.trim().slice(0, 40) + ' (picture)'; }
+    }
+    holder.remove();
+  }
   return {least, what};
 }"""
 
