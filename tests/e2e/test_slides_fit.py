@@ -25,6 +25,17 @@ FULL_HD = {"width": 1920, "height": 1080}
 SMALL = {"width": 1280, "height": 720}
 MIN_FONT_PX = 12
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+# Known not to fit yet, each for its reason; strict, so a mark must go as soon as its notebook fits.
+NOT_YET = {
+    **dict.fromkeys(["01", "02", "03", "04"], "its long slides and pictures are being split on another branch"),
+    "06": "the stack builder's slide (controls, table and picture: about 1,650 px) has no lecture layout yet",
+}
+
+
+def _param(name: str) -> Any:
+    reason = NOT_YET.get(name[:2])
+    return pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+
 
 # For the current slide: how tall its content is against the screen, and what scrolls inside it.
 _HEIGHT_JS = """() => {
@@ -115,7 +126,7 @@ def _visit(page: Any, n: int) -> None:
     page.wait_for_function(f"() => rnLecture.current() === {n}")
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [_param(n) for n in NAMES])
 def test_every_slide_fits(
     name: str, notebooks_copy: Path, tmp_path: Path, browser: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
