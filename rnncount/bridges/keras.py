@@ -450,12 +450,6 @@ class Explanation:
         }
 
 
-def _shape_of(tensor: Any) -> Any:
-    if isinstance(tensor, (list, tuple)) and tensor and hasattr(tensor[0], "shape"):
-        return [tuple(t.shape) for t in tensor]
-    return tuple(tensor.shape)
-
-
 def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
     """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
     from ..core.engine import LayerCount

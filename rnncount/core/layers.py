@@ -1341,22 +1341,36 @@ class AveragePooling2D(_Pool):
 @dataclass(eq=True)
 class _GlobalPool(Layer):
     keepdims: bool = False
+    data_format: str = "channels_last"
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    no_weights: ClassVar[bool] = True
     rank: ClassVar[int] = 1
     op: ClassVar[str] = "largest"
 
     def validate(self) -> None:
         _check_bool(self.kind, "keepdims", self.keepdims)
+        _choice(self.kind, "data_format", self.data_format, ("channels_last", "channels_first"))
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        layer = super().from_keras(klayer, read, extra)
+        if layer is not None and layer.data_format is None:
+            layer = replace(layer, data_format="channels_last")  # Keras's default, the image_data_format
+        return layer
 
     def build(self, input_shape: Shape) -> Built:
         _require_rank(self.kind, input_shape, self.rank)
         middle = (1,) * self.rank if self.keepdims else ()
+        if self.data_format == "channels_first":  # (None, c, T): the channels come before the steps
+            return Built(tuple(input_shape), (input_shape[0], input_shape[1], *middle), (), {})
         return Built(tuple(input_shape), (input_shape[0], *middle, input_shape[-1]), (), {})
 
     def shape_note(self, built: Built) -> str:
         where = "all timesteps" if self.rank == 1 else "the whole image"
+        if self.data_format == "channels_first":
+            return f"channels first: one number per channel (axis 1), the {self.op} over {where}; no weights"
         return f"one number per channel, the {self.op} over {where}; no weights"
 
 
