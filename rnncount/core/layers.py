@@ -483,6 +483,11 @@ class Dense(Layer):
         out = (*input_shape[:-1], o)
         return Built(tuple(input_shape), out, tuple(blocks), {"i": i, "o": o})
 
+    def shape_note(self, built: Built) -> str:
+        if len(built.input_shape) == 3:
+            return f"the same weights are applied at each of the {built.input_shape[1] or 'T'} timesteps"
+        return "every input connects to every unit: a weight per pair, plus one bias per unit"
+
 
 @dataclass(eq=True)
 class Embedding(Layer):
@@ -517,6 +522,9 @@ class Embedding(Layer):
         blocks = (Block("E", "embeddings", None, "embeddings", (v, d), ("V", "d")),)
         return Built(tuple(input_shape), (input_shape[0], input_shape[1], d), blocks, {"V": v, "d": d})
 
+    def shape_note(self, built: Built) -> str:
+        return "one row of d numbers per token id in the vocabulary"
+
 
 @dataclass(eq=True)
 class Flatten(Layer):
@@ -531,6 +539,10 @@ class Flatten(Layer):
         rest = input_shape[1:]
         width = None if any(d is None for d in rest) else math.prod(rest)
         return Built(tuple(input_shape), (input_shape[0], width), (), {})
+
+    def shape_note(self, built: Built) -> str:
+        sizes = " x ".join("T" if d is None else str(d) for d in built.input_shape[1:])
+        return f"{sizes} values in one vector; no weights"
 
 
 @dataclass(eq=True)
@@ -552,6 +564,9 @@ class Dropout(Layer):
 
     def build(self, input_shape: Shape) -> Built:
         return Built(tuple(input_shape), tuple(input_shape), (), {})
+
+    def shape_note(self, built: Built) -> str:
+        return "no weights; it only zeroes some inputs while training"
 
 
 @dataclass(eq=True)
@@ -576,6 +591,9 @@ class RepeatVector(Layer):
                 "it turns one vector into a sequence, so put it after a layer that returns a vector"
             )
         return Built(tuple(input_shape), (input_shape[0], self.n, input_shape[1]), (), {})
+
+    def shape_note(self, built: Built) -> str:
+        return f"the vector is repeated {built.output_shape[1]} times to make a sequence; no weights"
 
 
 @dataclass(eq=True)
@@ -639,6 +657,10 @@ class _Recurrent(Layer):
         if self.return_state:
             out = [out] + [(batch, h)] * self.state_count()
         return Built(tuple(input_shape), out, tuple(self._blocks(i)), {"i": i, "h": h}, gates=len(self.gates))
+
+    def shape_note(self, built: Built) -> str:
+        seq = "every timestep's output" if self.return_sequences else "only the last timestep's output"
+        return f"timesteps do not change the count; it returns {seq}"
 
 
 @dataclass(eq=True)
@@ -933,7 +955,7 @@ class RNN(Layer):
     def shape_note(self, built: Built) -> str:
         if len(self.cells) > 1:
             return "the cells run one after the other at each timestep; each cell's i is the width of the one before"
-        return ""
+        return self.unwrap().shape_note(built)
 
 
 def _recurrent_like(layer: Any) -> bool:
@@ -1076,6 +1098,19 @@ class Bidirectional(Layer):
             return Built(tuple(input_shape), out, blocks, fwd.symbols, gates=fwd.gates, copies=2)
         return Built(tuple(input_shape), out, blocks, fwd.symbols, gates=fwd.gates, parts=(fwd, bwd))
 
+    def shape_note(self, built: Built) -> str:
+        width = {"concat": "2h (forward and backward side by side)", None: "two tensors"}
+        merged = width.get(self.merge_mode, f"h ({self.merge_mode} of the two directions)")
+        states = "; return_state adds each direction's states as extra outputs" if self.return_state else ""
+        if self.backward_layer is not None:
+            if self.merge_mode == "concat":
+                merged = "the forward width plus the backward width"
+            return (
+                f"a forward layer and its own backward layer, each counted with its own formula; "
+                f"the output width is {merged}{states}"
+            )
+        return f"two copies of the layer (forward and backward); the output width is {merged}{states}"
+
 
 @dataclass(eq=True)
 class TimeDistributed(Layer):
@@ -1129,6 +1164,12 @@ class TimeDistributed(Layer):
             tuple(input_shape), out, inner.blocks, inner.symbols, gates=inner.gates, copies=inner.copies,
             parts=inner.parts,
         )  # fmt: skip
+
+    def shape_note(self, built: Built) -> str:
+        steps = built.input_shape[1] or "T"
+        if not isinstance(self.inner(), Dense):
+            return f"the same {self.layer.kind} (the same weights) is applied to each of the {steps} timesteps"
+        return f"the same weights are applied at each of the {steps} timesteps"
 
 
 # ---------------------------------------------------------------------------------------------
