@@ -299,6 +299,8 @@ class Layer:
     spec_refusal: ClassVar[str] = ""
     #: The kind never has weights, whatever its input.
     no_weights: ClassVar[bool] = False
+    #: What explain says of a layer of this kind whose input shape it cannot know ('' for nothing).
+    unknown_shape_note: ClassVar[str] = ""
     #: Block styles by gate letter (None for a layer without gates).
     styles: ClassVar[dict[str | None, BlockStyle]] = {}
     #: The torch.nn twin (e.g. "nn.LSTM"), or None; ``torch_note`` says why there is none.
@@ -2076,6 +2078,8 @@ LAMBDA_NOTE = "a Lambda runs its own Python function, so its output shape cannot
 @dataclass(eq=True)
 class Lambda(Layer):
     """Lambda(f): any Python function; no weights, and a shape only the function knows."""
+
+    unknown_shape_note: ClassVar[str] = LAMBDA_NOTE
 
     torch_note: ClassVar[str] = "a Lambda is a Python function, which in PyTorch is code in forward(), not a module"
 
