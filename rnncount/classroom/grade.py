@@ -43,87 +43,11 @@ from ..errors import RnncountTypeError, SpecError, a_type, shown
 from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
 from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
 from .homework import _seed as homework_seed  # the exact seed rule of `rnncount homework --seed`
+from .misconceptions import RECORDS
 
-#: How to teach against each of the checker's mistakes: one sentence per key of
-#: :data:`rnncount.classroom.exercises.MISCONCEPTIONS` (what the checker *says* to the student is its own).
-TEACHING: dict[str, str] = {
-    "gru_reset_after": (
-        "Put the two GRU formulas side by side, g*(i*h + h*h + h) for reset_after=False and g*(i*h + h*h + 2h) "
-        "for Keras 3's default reset_after=True, and have students read the setting off the layer before counting."
-    ),
-    "forgot_bias": (
-        "Draw one unit with its incoming weights and its bias, and have students say the bias term out loud for "
-        "every layer and every gate, since use_bias=True is Keras's default."
-    ),
-    "forgot_gates": (
-        "Draw an LSTM as four small dense layers side by side (i, f, c, o) and a GRU as three (z, r, h), each with "
-        "its own kernels and bias, so the multiplier g is visible before the formula is."
-    ),
-    "wrong_gate_count": (
-        "Keep a three-row table on the board, SimpleRNN g = 1, GRU g = 3, LSTM g = 4, and have students name the "
-        "gates before they multiply."
-    ),
-    "pytorch_double_bias": (
-        "Show a Keras and a PyTorch count of the same layer side by side (rnncount count --framework both): "
-        "PyTorch keeps bias_ih and bias_hh, Keras one bias, so every count must say which framework it is for."
-    ),
-    "timesteps_as_features": (
-        "Write the input as (batch, T, i) and have students circle i, the features per timestep, before counting; "
-        "T only says how many times the same weights are applied."
-    ),
-    "bidirectional_not_doubled": (
-        "Draw a Bidirectional layer as two copies of the layer, one reading forwards and one backwards, each with "
-        "its own weights: count one copy, then double it."
-    ),
-    "bidirectional_width": (
-        "Have students write the shape after every layer: with merge_mode='concat' a Bidirectional joins both "
-        "directions into 2h features, and that is the next layer's input width i."
-    ),
-    "output_weights": (
-        "Contrast the textbook cell's output matrix W_y with a Keras recurrent layer, whose only weights are "
-        "kernel, recurrent_kernel and bias, and let students list a layer's weight arrays in Keras themselves."
-    ),
-    "weights_per_timestep": (
-        "Unroll an RNN over three timesteps with the shared weights drawn in one colour, so students see one set "
-        "of weights reused at every step rather than T copies."
-    ),
-    "return_sequences": (
-        "Build the same layer with return_sequences=True and with False and compare the two summaries: the "
-        "output shapes differ, the parameter counts do not."
-    ),
-    "return_sequences_shape": (
-        "Have students write the output shape after each recurrent layer: (None, T, h) when it returns every "
-        "timestep, (None, h) when it returns only the last."
-    ),
-    "left_out_layer": (
-        "Have students write the total as a sum with one named term per layer, so that no layer, most often the "
-        "Dense head, drops out of it."
-    ),
-    "close_miss": (
-        "The method is right, so practise care: have students write every term with its numbers before "
-        "multiplying, and check their total with rnncount check."
-    ),
-    "wrong_choice": (
-        "Ask students to justify each option with a one-line count before choosing, so a choice rests on the "
-        "formula rather than on a guess about which option sounds right."
-    ),
-    "wrong_value": (
-        "Have students substitute their value back into the layer's formula and compare with the given count, "
-        "so an inverse question is checked the same way a forward one is."
-    ),
-    "requirement_unmet": (
-        "Before students design a layer, have them write each requirement as an inequality on the count or the "
-        "shape, and tick every one against their design's count."
-    ),
-    "wrong_order": (
-        "Have students write each layer's dominant term (g*h*h or g*i*h) beside it before ordering, so the "
-        "ranking comes from the multiplier g and the sizes, not from the layer's name."
-    ),
-    "unknown": (
-        "These numbers match no known mistake: ask the students to show their working layer by layer, and a "
-        "short conversation will tell you what they did."
-    ),
-}
+#: How to teach against each of the checker's mistakes, keyed like
+#: :data:`rnncount.classroom.exercises.MISCONCEPTIONS`: read from each mistake's one record.
+TEACHING: dict[str, str] = {m.key: m.teaching for m in RECORDS}
 
 _REQUIRED = ("student", "seed")
 _LONG = ("problem", "answer")
@@ -1001,10 +925,9 @@ def _html_report(g: ClassGrades) -> str:
 # --------------------------------------------------------------------------- command line
 
 
-def _cmd_grade(args: Any) -> int:
+def _cmd_grade(args: Any) -> bool:
+    """Grade and print; True when graded (a file that cannot be graded raises SpecError)."""
     import sys
-
-    from ..cli import EXIT_OK
 
     grades = grade_csv(args.answers, args.n, args.difficulty)
     # The files first: a refusal to write them must be the only line on stderr (exit status 2).
@@ -1021,7 +944,7 @@ def _cmd_grade(args: Any) -> int:
         for what, path in (("grades", args.csv), ("report", args.html)):
             if path:
                 print(f"Wrote the {what} to {path}")
-    return EXIT_OK
+    return True
 
 
 def _write(writer: Any, path: str) -> None:

@@ -341,10 +341,10 @@ def _seed(text: str) -> int | str:
     return parse_int(text, "the seed") if looks_numeric(text) else text
 
 
-def _cmd_homework(args: Any) -> int:
+def _cmd_homework(args: Any) -> bool:
     pset = problem_set(_seed(args.seed), args.n, args.difficulty)
     print(pset.to_json(args.answers) if args.json else pset.markdown(args.answers), end="" if not args.json else "\n")
-    return 0
+    return True
 
 
 def add_homework_command(sub: Any) -> None:
