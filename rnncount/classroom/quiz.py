@@ -349,7 +349,8 @@ def _sentinels(kind: Kind) -> dict[str, int]:
 
 def _templated(text: str, sentinels: Mapping[str, int], wildcard: Callable[[str], str]) -> str:
     for name, value in sorted(sentinels.items(), key=lambda kv: -len(str(kv[1]))):
-        text = re.sub(rf"(?<![\d,]){value}(?![\d,])", wildcard(name), text)
+        # Whole numbers only: not part of a longer number, nor of one written with digit groups (1,000,003).
+        text = re.sub(rf"(?<!\d)(?<!\d,){value}(?!\d)(?!,\d)", wildcard(name), text)
     return text
 
 
@@ -931,27 +932,43 @@ def qti_zip(questions: Sequence[QuizQuestion], title: str = "rnncount quiz") -> 
 # --------------------------------------------------------------------------- writing files
 
 
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: a failure leaves nothing half-written."""
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
+def write_files(files: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
+    """Write every file whole or none: each goes to a temporary file beside it, then all are renamed.
+
+    SpecError (one line) when a path cannot be written; no temporary file is left behind.
+    """
+    staged: list[tuple[str, str]] = []
     try:
-        if os.path.isdir(target):
-            raise SpecError(f"cannot write {target}: it is a folder")
-        fd, tmp = tempfile.mkstemp(prefix=".rnncount-", suffix=".part", dir=folder)
-    except OSError as err:
-        raise SpecError(f"cannot write {target}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        for path, _ in files:
+            target = os.fspath(path)
+            folder = os.path.dirname(os.path.abspath(target))
+            if os.path.isdir(target):
+                raise SpecError(f"cannot write {target}: it is a folder")
+            if not os.path.isdir(folder):
+                raise SpecError(f"cannot write {target}: the folder {folder} does not exist")
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; the quiz is an ordinary file
-        os.replace(tmp, target)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise SpecError(f"cannot write {target}: {err.strerror or err}") from None
+        for path, data in files:
+            target = os.fspath(path)
+            try:
+                fd, tmp = tempfile.mkstemp(
+                    prefix=".rnncount-", suffix=".part", dir=os.path.dirname(os.path.abspath(target))
+                )
+                staged.append((tmp, target))
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a quiz is an ordinary file
+            except OSError as err:
+                raise SpecError(f"cannot write {target}: {err.strerror or err}") from None
+        for tmp, target in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as err:
+                raise SpecError(f"cannot write {target}: {err.strerror or err}") from None
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _cmd_quiz(args: Any) -> bool:
@@ -973,12 +990,7 @@ def _cmd_quiz(args: Any) -> bool:
         files.append((args.moodle, moodle_xml(questions).encode("utf-8")))
     if args.qti:
         files.append((args.qti, qti_zip(questions)))
-    for path in (p for p, _ in files):
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise SpecError(f"cannot write {path}: the folder {folder} does not exist")
-    for path, data in files:
-        write_atomically(path, data)
+    write_files(files)
     counting = sum(q.kind.ask != "shape" for q in questions)
     print(f"{counting} counting and {len(questions) - counting} shape questions ({args.difficulty})")
     for path, _ in files:
@@ -1040,5 +1052,5 @@ __all__ = [
     "quiz_questions",
     "select_kinds",
     "shape_writings",
-    "write_atomically",
+    "write_files",
 ]
