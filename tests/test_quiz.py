@@ -134,7 +134,7 @@ def _items(q: ET.Element) -> list[dict[str, int]]:
 def test_every_formula_equals_the_engine_at_every_item_and_no_item_is_ambiguous(moodle, questions):
     calculated = [q for q in moodle.findall("question") if q.get("type") == "calculated"]
     python = [q for q in questions if q.kind.ask == "params"]
-    assert len(calculated) == len(python) == 9
+    assert len(calculated) == len(python) == 10
     checked = 0
     for q, pq in zip(calculated, python, strict=True):
         kind = _kind(_text(q, "name"))
@@ -151,7 +151,7 @@ def test_every_formula_equals_the_engine_at_every_item_and_no_item_is_ambiguous(
                 assert any(c.key == d.key and c.value == value for c in mistakes), (spec, d.key, value)
             assert len(set(got)) == len(got), (spec, got)  # the right answer and every mistake differ
             checked += 1
-    assert checked == 9 * 12
+    assert checked == 10 * 12
 
 
 def test_each_mistake_has_its_own_formula_and_the_checkers_sentence(questions):
@@ -162,6 +162,7 @@ def test_each_mistake_has_its_own_formula_and_the_checkers_sentence(questions):
     assert "bidirectional_not_doubled" in keys["bidirectional"]
     assert {"dense_recurrent_formula", "left_out_layer"} <= keys["stack"]
     assert {"conv_input_channels", "conv_kernel_size"} <= keys["conv1d"] and "embedding_bias" in keys["embedding"]
+    assert {"forgot_gates", "conv_input_channels", "conv_kernel_size", "weights_per_timestep"} <= keys["conv_lstm2d"]
     # The feedback is the checker's sentence with the sizes as wildcards: filled in, it is what check says.
     q = by_kind["gru"]
     d = next(d for d in q.distractors if d.key == "gru_reset_after")
@@ -268,7 +269,7 @@ def test_qti_package_for_canvas(questions):
         # What Canvas cannot carry per answer is listed for the student in the general feedback.
         for d in pq.distractors:
             assert MISCONCEPTIONS[d.key].title in feedback
-    assert checked == 9 * 12
+    assert checked == 10 * 12
 
 
 # --------------------------------------------------------------------------- golden files

@@ -1073,7 +1073,7 @@ class Design(Question):
         if len(example.layers) != 1 or self.max_params is None:
             return None
         layer = example.layers[0].layer
-        inner = getattr(layer, "layer", layer)
+        inner = layer.inner()
         if not hasattr(inner, "units"):
             return None
 

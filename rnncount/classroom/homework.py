@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.kinds.conv_recurrent import ConvLSTM2D
 from ..core.layers import (
     GRU,
     LAYER_TYPES,
@@ -42,7 +43,17 @@ from .exercises import Exercise
 DIFFICULTIES = ("easy", "medium", "hard")
 
 #: Every set of at least this many problems covers each topic once.
-TOPICS = ("dense", "simple_rnn", "lstm", "gru", "gru_reset_after_false", "bidirectional", "embedding", "stack")
+TOPICS = (
+    "dense",
+    "simple_rnn",
+    "lstm",
+    "gru",
+    "gru_reset_after_false",
+    "bidirectional",
+    "embedding",
+    "stack",
+    "conv_lstm",
+)
 
 MAX_PROBLEMS = 1000
 
@@ -155,6 +166,19 @@ def _stack(rng: random.Random, level: str) -> Model:
     return layers, (d.T, d.i), None
 
 
+def _conv_lstm(rng: random.Random, level: str) -> Model:
+    # ConvLSTM2D on small frames: an LSTM whose products are 3x3 convolutions, 4*(9*i*f + 9*f*f + f).
+    d = _Draw(rng, level)
+    frames = (d.T, 8, 8, rng.choice((1, 3)) if level == "easy" else d.i)
+    if level == "easy":
+        return [ConvLSTM2D(d.h, 3)], frames, None
+    if level == "medium":
+        layers: list[Layer] = [ConvLSTM2D(d.h, 3, padding="same", return_sequences=True), ConvLSTM2D(d.h, 3)]
+        return layers, frames, rng.choice([None, 0, 1])
+    layers = [ConvLSTM2D(d.h, 3, return_sequences=True), ConvLSTM2D(d.h, 3), Flatten(), Dense(d.o)]
+    return layers, frames, rng.choice([None, 1, 3])
+
+
 _GENERATORS = {
     "dense": _dense,
     "simple_rnn": _one_cell(SimpleRNN),
@@ -164,6 +188,7 @@ _GENERATORS = {
     "bidirectional": _bidirectional,
     "embedding": _embedding,
     "stack": _stack,
+    "conv_lstm": _conv_lstm,
 }
 
 _KERAS_NAMES = re.compile(r"\b(" + "|".join(LAYER_TYPES) + r")\(")

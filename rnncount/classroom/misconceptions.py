@@ -25,16 +25,14 @@ from typing import Any
 from ..core.engine import CountResult, LayerCount, count
 from ..core.formula import group_digits
 from ..core.layers import (
-    GATES,
     GRU,
     LSTM,
-    RNN,
     Bidirectional,
     Dense,
     Flatten,
     Layer,
+    SimpleRNN,
     TimeDistributed,
-    _Recurrent,
     format_shape,
 )
 from ..errors import SpecError
@@ -71,13 +69,10 @@ class Misconception:
 # --------------------------------------------------------------------------- helpers
 
 
-def _cell(layer: Layer) -> _Recurrent | None:
-    """The recurrent layer inside a layer (unwrapping Bidirectional and a one-cell RNN), or None."""
-    if isinstance(layer, Bidirectional):
-        return _cell(layer.layer)
-    if isinstance(layer, RNN) and len(layer.cells) == 1:
-        return layer.cells[0].as_layer(layer.return_sequences, layer.return_state)
-    return layer if isinstance(layer, _Recurrent) else None
+def _cell(layer: Layer) -> Any:
+    """The recurrent layer a layer is or wraps (Bidirectional, RNN(cell) unwrapped; a ConvLSTM too), or None."""
+    inner = layer.inner()
+    return inner if getattr(inner, "recurrent", False) and hasattr(inner, "return_sequences") else None
 
 
 def _dense(layer: Layer) -> Dense | None:
@@ -109,8 +104,11 @@ def _with_layer_on(layer: Layer, input_shape: Any) -> int | None:
 
 
 def _timesteps(lc: LayerCount) -> int | None:
+    """T, for a layer that reads a sequence: (None, T, i), or (None, T, ..., i) for a recurrent layer of frames."""
     shape = lc.input_shape
-    return shape[1] if isinstance(shape, tuple) and len(shape) == 3 else None
+    if not isinstance(shape, tuple) or len(shape) < 3 or (len(shape) > 3 and _cell(lc.layer) is None):
+        return None
+    return shape[1]
 
 
 def _is_bias(block: Any) -> bool:
@@ -157,6 +155,7 @@ _BLOCKS = {
     "LSTM": "the input, forget and output gates and the candidate c̃",
     "GRU": "the update gate z, the reset gate r and the candidate h̃",
 }
+_BLOCKS_BY_GATES = {LSTM.gates: _BLOCKS["LSTM"], GRU.gates: _BLOCKS["GRU"], SimpleRNN.gates: "one"}
 
 
 # --------------------------------------------------------------------------- the rules
@@ -171,7 +170,7 @@ def _rule_gru_reset_after(result: CountResult, k: int) -> int | None:
     second = sum(b.params for b in lc.blocks if b.role == "recurrent bias")
     if second:  # two bias rows counted as one: the reset_after=False formula
         return lc.params - second
-    if set(_gates(lc)) == set(GATES["GRU"]):  # one bias row counted as two: the reset_after=True formula
+    if set(_gates(lc)) == set(GRU.gates):  # one bias row counted as two: the reset_after=True formula
         return lc.params + sum(b.params for b in lc.blocks if _is_bias(b))
     return None
 
@@ -220,7 +219,7 @@ def _rule_timesteps(result: CountResult, k: int) -> int | None:
     if t is None or lc.params == 0 or any(b.variable == "embeddings" for b in lc.blocks):
         return None
     layer = lc.layer.with_options(name=None)
-    again = _recount([layer], (None, t, t))
+    again = _recount([layer], (*lc.input_shape[:-1], t))  # T in the place of the width i
     return None if again is None else again.total
 
 
@@ -341,11 +340,11 @@ def _rule_dense_recurrent(result: CountResult, k: int) -> int | None:
     return g * o * (i + o)
 
 
-def _kernel_without(lc: LayerCount, drop: Callable[[str], bool]) -> int | None:
+def _kernel_without(lc: LayerCount, drop: Callable[[str], bool], roles: tuple[str, ...]) -> int | None:
     """The layer's count with some symbols of its convolution kernels left out (None: no such kernel)."""
     total, changed = 0, False
     for b in lc.blocks:
-        if b.role in ("kernel", "input kernel") and any(s.startswith("k") for s in b.symbols):
+        if b.role in roles and any(s.startswith("k") for s in b.symbols):
             kept = [n for n, s in zip(b.shape, b.symbols, strict=True) if not drop(s)]
             changed = changed or len(kept) < len(b.shape)
             size = 1
@@ -362,13 +361,13 @@ def _rule_conv_channels(result: CountResult, k: int) -> int | None:
     lc = result.layers[k]
     if lc.formula.symbols.get("i", 1) == 1:
         return None
-    return _kernel_without(lc, lambda s: s in ("i", "i/groups"))
+    return _kernel_without(lc, lambda s: s in ("i", "i/groups"), ("kernel", "input kernel"))
 
 
 def _rule_conv_kernel_size(result: CountResult, k: int) -> int | None:
-    # A convolution counted like a Dense layer: i*f + f, the kernel size left out.
+    # A convolution counted like a Dense layer, i*f + f (a ConvLSTM like an LSTM): the kernel size left out.
     lc = result.layers[k]
-    return _kernel_without(lc, lambda s: s in ("k", "kh", "kw"))
+    return _kernel_without(lc, lambda s: s in ("k", "kh", "kw"), ("kernel", "input kernel", "recurrent kernel"))
 
 
 def _rule_moving_stats(result: CountResult, k: int) -> int | None:
@@ -430,7 +429,7 @@ def _explain_forgot_bias(result: CountResult, c: Candidate) -> str:
     sym = lc.formula.symbols
     cell = _cell(lc.layer)
     if cell is not None and _recurrent_blocks(lc):
-        g, h = lc.built.gates, sym["h"]
+        g, h = len(_gates(lc)), sym.get("h", sym.get("f"))
         rows = "two bias rows" if any(b.role == "recurrent bias" for b in lc.blocks) else "a bias"
         each = f"each of its {g} weight blocks has" if g > 1 else "its weight block has"
         return (
@@ -457,10 +456,11 @@ def _explain_forgot_gates(result: CountResult, c: Candidate) -> str:
         )
     cell = _cell(lc.layer)
     kind = cell.kind if cell is not None else lc.type
+    gates = tuple(_gates(lc))
     return (
-        f"It looks as if you counted one weight block of {_who(result, k)}; {_article(kind)} has g = {lc.built.gates} "
-        f"weight blocks ({_BLOCKS.get(kind, ', '.join(_gates(lc)))}), each with its own kernel, recurrent kernel and "
-        "bias."
+        f"It looks as if you counted one weight block of {_who(result, k)}; {_article(kind)} has g = {len(gates)} "
+        f"weight blocks ({_BLOCKS_BY_GATES.get(gates, ', '.join(gates))}), each with its own kernel, recurrent kernel "
+        "and bias."
     )
 
 
@@ -605,6 +605,11 @@ def _explain_conv_channels(result: CountResult, c: Candidate) -> str:
 
 
 def _explain_conv_kernel_size(result: CountResult, c: Candidate) -> str:
+    if _recurrent_blocks(result.layers[c.layers[0]]):
+        return (
+            f"It looks as if you counted {_where(result, c)} like an LSTM of f units, g*(i*f + f*f + f); each of its "
+            "kernels slides a window of k positions (kh x kw in 2D), so they hold k*i*f and k*f*f weights."
+        )
     return (
         f"It looks as if you counted {_where(result, c)} like a Dense layer, i*f + f; each filter slides a window "
         "of k positions, so its kernel holds k*i weights."

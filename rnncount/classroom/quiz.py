@@ -57,7 +57,7 @@ class Kind:
     key: str
     title: str
     spec: str  # e.g. "LSTM({h})"
-    input: tuple[str, ...]  # wildcard names, e.g. ("T", "i")
+    input: tuple[str | int, ...]  # wildcard names or fixed sizes, e.g. ("T", "i") or ("T", 16, 16, "i")
     ranges: Mapping[str, Mapping[str, tuple[int, int]]]  # difficulty -> wildcard -> (lo, hi)
     ask: str = "params"
 
@@ -67,7 +67,7 @@ class Kind:
 
     def model(self, values: Mapping[str, int]) -> tuple[str, tuple[int, ...]]:
         spec = self.spec.format(**values)
-        return spec, tuple(values[n] for n in self.input)
+        return spec, tuple(values[n] if isinstance(n, str) else n for n in self.input)
 
 
 def _r(easy: dict[str, tuple[int, int]], medium: dict[str, tuple[int, int]], hard: dict[str, tuple[int, int]]) -> Any:
@@ -124,6 +124,17 @@ KINDS: tuple[Kind, ...] = (
             {"T": (10, 50), "i": (1, 6), "f": (1, 8), "k": (2, 5)},
             {"T": (20, 100), "i": (2, 20), "f": (4, 32), "k": (2, 7)},
             {"T": (50, 200), "i": (8, 64), "f": (8, 64), "k": (3, 11)},
+        ),
+    ),
+    Kind(
+        "conv_lstm2d",
+        "ConvLSTM2D on 16x16 frames",
+        "ConvLSTM2D({f}, 3)",
+        ("T", 16, 16, "i"),
+        _r(
+            {"T": (5, 20), "i": (1, 4), "f": (1, 8)},
+            {"T": (10, 50), "i": (1, 16), "f": (4, 32)},
+            {"T": (10, 100), "i": (3, 64), "f": (8, 64)},
         ),
     ),
     # Output shapes (short answer).
@@ -539,7 +550,8 @@ def _counting_question(
             "widen the ranges"
         )
     code = _code(kind, _moodle)
-    input_text = "(None, " + ", ".join(_moodle(n) for n in kind.input) + ("" if len(kind.input) > 1 else ",") + ")"
+    dims = [_moodle(n) if isinstance(n, str) else str(n) for n in kind.input]
+    input_text = "(None, " + ", ".join(dims) + ("" if len(dims) > 1 else ",") + ")"
     text = (
         f"<p>How many parameters does this Keras 3 model have in total (<code>model.count_params()</code>)?</p>"
         f"<pre><code>{html.escape(code)}</code></pre><p>The input shape is {input_text}, the batch first.</p>"
