@@ -301,6 +301,15 @@ def _add_grade(sub: Any) -> None:
 SUBCOMMANDS.append(_add_grade)
 
 
+def _add_quiz(sub: Any) -> None:
+    from .classroom.quiz import add_quiz_command
+
+    add_quiz_command(sub)
+
+
+SUBCOMMANDS.append(_add_quiz)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",
@@ -326,7 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_arguments(args)
-        return int(args.func(args))
+        status = args.func(args)
+        # Domain commands (check, grade, quiz) return a verdict; the command line owns the exit codes.
+        if isinstance(status, bool):
+            return EXIT_OK if status else EXIT_WRONG
+        return int(status)
     except RnncountError as err:
         return _fail(str(err))
     except KeyboardInterrupt:  # pragma: no cover
