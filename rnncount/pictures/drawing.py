@@ -35,15 +35,14 @@ from ..errors import RnncountTypeError, SpecError, shown
 from .layout import (
     GATE_COLORS,
     MAX_LAYERS,
-    VIEWS,
     Ellipse,
     Path,
     Rect,
     Scene,
     Text,
     segments,
-    weights_view,
 )
+from .registry import REGISTRY, VIEWS, get_view
 from .svg import scene_to_svg
 
 #: Layout units per inch in a Figure drawn without ``ax`` (the picture is 10 inches wide).
@@ -88,10 +87,7 @@ def _type_error(func: str, what: str, expected: str, value: Any) -> RnncountType
 def _check_options(
     func: str, *, view: Any, dark: Any, title: Any, error: Any = None, layer: Any = None, compact: Any = False
 ) -> None:
-    if not isinstance(view, str):
-        raise _type_error(func, "view", "one of " + ", ".join(repr(v) for v in VIEWS), view)
-    if view not in VIEWS:
-        raise SpecError(f"{func}(): view must be one of {', '.join(repr(v) for v in VIEWS)}, got {shown(view)}")
+    get_view(view, func)
     if not isinstance(dark, bool):
         raise _type_error(func, "dark", "True or False", dark)
     if not isinstance(compact, bool):
@@ -137,17 +133,7 @@ def layout(
     """
     dark = _dark(dark)
     _check_options("layout", view=view, dark=dark, title=title, error=error, layer=layer, compact=compact)
-    if view == "weights":
-        return weights_view(result, dark=dark, title=title, error=error, compact=compact)
-    from .views import cell_view, unrolled_view
-
-    make = unrolled_view if view == "unrolled" else cell_view
-    return make(result, dark=dark, title=title, error=error, layer=layer)
-
-
-def scale_note(scene: Scene) -> str:
-    """The note on scale of a laid-out picture ("" for views without weight blocks)."""
-    return scene.scale_note
+    return get_view(view).build(result, dark=dark, title=title, error=error, layer=layer, compact=compact)
 
 
 def _empty(error: str | None) -> CountResult:
@@ -190,7 +176,7 @@ def to_svg(
 
 
 def _label(result: CountResult, view: str) -> str:
-    what = {"weights": "weight blocks", "unrolled": "unrolled in time", "cell": "one step inside the cell"}[view]
+    what = REGISTRY[view].label
     names = ", ".join(lc.name for lc in result.layers[:MAX_LAYERS])
     return f"rnncount picture ({what}): {names}; total {result.total:,} parameters"
 

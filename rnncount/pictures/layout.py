@@ -10,10 +10,10 @@ more than 1/64 of the width, so a picture scaled to 700 px shows it at 11 px or 
 and one scaled to 1800 px at 16 px or more. A taller stack makes a taller scene,
 never a narrower one. y grows downwards; a label's y is its baseline.
 
-Three views (:data:`VIEWS`): ``"weights"`` (every weight block, by gate, at one
-scale), ``"unrolled"`` (a recurrent layer over its timesteps, one shared set of
-weights) and ``"cell"`` (one step inside the cell). Cost is bounded: at most
-:data:`MAX_LAYERS` layers are drawn, the rest are summarised in one row.
+The weights view (every weight block, by gate, at one scale) is laid out here; the
+unrolled and cell views are in :mod:`rnncount.pictures.views`, and the registry of views
+in :mod:`rnncount.pictures.registry`. Cost is bounded: at most :data:`MAX_LAYERS`
+layers are drawn, the rest are summarised in one row.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.cells import TITLES, plain_layers
 from ..core.engine import CountResult, LayerCount
 from ..core.formula import group_digits
 from ..core.layers import Block, Layer, format_shape
 from ..errors import SpecError, shown
-
-VIEWS = ("weights", "unrolled", "cell")
 
 #: The scene's width in units, the same for every picture (the SVG viewBox width).
 WIDTH = 1000.0
@@ -59,11 +58,9 @@ GATE_COLORS: dict[str, dict[str | None, str]] = {
 
 #: What each gate column is called. Only gates are called gates: the candidate and
 #: SimpleRNN's hidden state are not.
-GATE_TITLES: dict[str, dict[str, str]] = {
-    "LSTM": {"i": "input gate i", "f": "forget gate f", "c": "candidate c̃", "o": "output gate o"},
-    "GRU": {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"},
-    "SimpleRNN": {"h": "hidden state h"},
-}
+#: What each gate column is called, with its time index (i_t, not i). Only gates are called
+#: gates: the candidate and SimpleRNN's hidden state are not. The cell graphs name them.
+GATE_TITLES: dict[str, dict[str, str]] = TITLES
 
 PALETTES: dict[bool, dict[str, str]] = {
     False: {
@@ -226,11 +223,6 @@ def sub_size(size: float) -> float:
     return max(SUB * size, SMALL)
 
 
-def plain(text: str) -> str:
-    """The characters a reader sees (subscript markers dropped)."""
-    return "".join(s for s, _ in segments(text))
-
-
 # Advances in ems of DejaVu Sans (Matplotlib's default font, first in the SVG's font list) for
 # printable ASCII, normal and bold, so that estimated boxes match the text as drawn. Other
 # characters count as wide; a 6% margin covers the fallback fonts of browsers (Verdana, Arial).
@@ -347,10 +339,22 @@ def block_fill(kind: str, block: Block) -> str:
 # --- shared helpers ----------------------------------------------------------------------------
 
 
-def kind_of(lc: LayerCount) -> str:
-    """The layer kind whose colours and gates the blocks use (the wrapped layer for wrappers)."""
-    inner = getattr(lc.layer, "layer", None)
-    return inner.kind if isinstance(inner, Layer) else lc.layer.kind
+def kind_of(lc: LayerCount, block: Block | None = None) -> str:
+    """The layer kind whose colours and gates ``block`` uses (the wrapped layer for wrappers).
+
+    ``RNN(LSTMCell(4))`` is drawn as ``LSTM(4)``; each cell of a StackedRNNCells, and the backward
+    layer of a Bidirectional that has its own, in its own kind.
+    """
+    layer = lc.layer
+    if block is not None and block.direction == "backward" and getattr(layer, "backward_layer", None) is not None:
+        layer = layer.backward_layer
+    if not layer.recurrent:
+        inner = getattr(layer, "layer", None)
+        return inner.kind if isinstance(inner, Layer) else layer.kind
+    plain = plain_layers(layer)
+    if block is not None and block.group and len(plain) > 1:
+        return plain[int(block.group.rsplit("_", 1)[1])].kind
+    return plain[0].kind
 
 
 def variable_path(block: Block) -> str:
@@ -359,8 +363,9 @@ def variable_path(block: Block) -> str:
 
 def block_tip(lc: LayerCount, block: Block) -> str:
     """The tooltip of a block: layer, Keras variable, shape, count and its term in the formula."""
-    kind = kind_of(lc)
-    gate = GATE_TITLES.get(kind, {}).get(block.gate or "", "")
+    kind = kind_of(lc, block)
+    # Tooltips are plain text: "input gate i_t", not the markup's "i_{t}".
+    gate = GATE_TITLES.get(kind, {}).get(block.gate or "", "").replace("_{", "_").replace("}", "")
     what = f"{block.role}" + (f" of the {gate}" if gate else "")
     symbols = lc.built.symbols
     dims = " × ".join(group_digits(d) for d in block.shape)
@@ -528,10 +533,11 @@ def _rows(blocks: Sequence[Block]) -> list[tuple[str, int | None, list[Block]]]:
     return [(var, row, rows[(var, row)]) for var, row in keys]
 
 
-def _copies(lc: LayerCount) -> dict[str | None, list[Block]]:
-    copies: dict[str | None, list[Block]] = {}
+def _copies(lc: LayerCount) -> dict[tuple[str | None, str | None], list[Block]]:
+    """The blocks by direction and by cell (each cell of a StackedRNNCells has its own variables)."""
+    copies: dict[tuple[str | None, str | None], list[Block]] = {}
     for blk in lc.blocks:
-        copies.setdefault(blk.direction, []).append(blk)
+        copies.setdefault((blk.direction, blk.group), []).append(blk)
     return copies
 
 
@@ -607,7 +613,7 @@ def _block(b: Builder, lc: LayerCount, kind: str, blk: Block, x: float, y: float
 
 
 def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: float) -> float:
-    kind = kind_of(lc)
+    kind = kind_of(lc, blocks[0])
     gates = _gate_order(blocks)
     n = len(gates)
     cells_w = blocks[0].shape[-1]
@@ -727,8 +733,15 @@ def weights_layer(b: Builder, lc: LayerCount, y: float, s: float, compact: bool)
         b.items.append(Rect(AREA_X, y + 6, 170, 36, b.p["empty"], b.p["muted"], 1.2, rx=4))
         b.text(AREA_X + 85, y + 30, "no weights", FONT, anchor="middle", color=b.p["ink"])
         return y + 50
-    for direction, blocks in _copies(lc).items():
-        if direction is not None:
+    cells = plain_layers(lc.layer) if lc.layer.recurrent else []
+    for (direction, group), blocks in _copies(lc).items():
+        if group is not None:
+            k = int(group.rsplit("_", 1)[1])
+            what = f"{direction} " if direction else ""
+            text = f"{what}{group}: its own {cells[k].kind} weights" if k < len(cells) else f"{what}{group}"
+            b.text(MARGIN, y + 24, text, FONT, italic=True, bold=True, color=b.p["muted"])
+            y += 20
+        elif direction is not None:
             b.text(MARGIN, y + 24, f"{direction} copy", FONT, italic=True, bold=True, color=b.p["muted"])
             y += 20
         y = _draw_copy(b, lc, blocks, y, s)
