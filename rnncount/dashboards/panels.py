@@ -22,6 +22,7 @@ from ..core.engine import CountResult, count
 from ..core.formula import group_digits
 from ..core.layers import GATE_NAMES, Layer
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
+from ..pictures.layout import kind_of
 
 #: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
 SUMMARY_LINE_LENGTH = 96
@@ -154,7 +155,8 @@ def symbols_text(result: CountResult) -> str:
         if not lc.params:
             continue
         sym = lc.formula.symbols
-        inner = getattr(lc.layer, "layer", lc.layer)
+        # RNN(LSTMCell(4)) has an LSTM's blocks; the symbols of a StackedRNNCells are its last cell's.
+        kind = kind_of(lc, lc.blocks[-1])
         if "i" in sym:
             parts.append(f"i = {group_digits(sym['i'])} input features")
         if "h" in sym:
@@ -162,7 +164,7 @@ def symbols_text(result: CountResult) -> str:
         if "o" in sym:
             parts.append(f"o = {group_digits(sym['o'])} outputs")
         if "g" in sym:
-            gates = ", ".join(GATE_NAMES.get(inner.kind, {}))
+            gates = ", ".join(GATE_NAMES.get(kind, {}))
             parts.append(f"g = {sym['g']} weight blocks ({gates})")
         break
     shape = result.input_shape

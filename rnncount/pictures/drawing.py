@@ -8,13 +8,15 @@ units) and two small renderers from it:
 - :func:`diagram` draws a Matplotlib Figure for static output (``ax=``, PNG, PDF).
 
 :func:`picture` gives both: ``.svg``, ``_repr_html_`` (so Jupyter shows the sharp
-vector picture) and ``.figure()``. Three views (:data:`VIEWS`):
+vector picture) and ``.figure()``. The views (:data:`VIEWS`, registered in
+:mod:`rnncount.pictures.registry`):
 
 - ``"weights"``: every Keras weight variable of every layer as the rectangle it is,
-  split into its gates (Keras's column order) and coloured by gate, all at one scale;
-- ``"unrolled"``: a recurrent layer over its timesteps, the same W_x, W_h and b in
-  every copy of the cell, which is why T never changes the count;
-- ``"cell"``: one step inside SimpleRNN, LSTM or GRU, gates coloured like their blocks.
+  cut into its weight blocks (Keras's column order) and coloured by gate, all at one scale;
+- ``"unrolled"``: a recurrent layer over its timesteps, the same kernel, recurrent kernel
+  and bias in every copy of the cell, which is why T never changes the count;
+- ``"cell"``: one step inside SimpleRNN, LSTM or GRU, drawn from the cell's graph
+  (:mod:`rnncount.core.cells`), the weighted sums coloured like their blocks.
 
 Only public Matplotlib is used, it is imported on first use, the global ``rcParams``
 are never changed, and figures are made outside pyplot (none is left open).
