@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RnncountTypeError, SpecError, shown
-from .layers import GATES, RNN, Bidirectional, Block, Layer, StackedRNNCells, _Cell, _Recurrent
+from .layers import GRU, LAYER_TYPES, LSTM, RNN, Block, Layer, SimpleRNN
 
 Vector = list[float]
 
@@ -34,19 +34,25 @@ Vector = list[float]
 DEFAULT_ACTIVATION = "tanh"
 DEFAULT_RECURRENT_ACTIVATION = "sigmoid"
 
-#: How a gate's value is named in the course's notation (with its time index).
-SYMBOLS: dict[str, dict[str, str]] = {
-    "SimpleRNN": {"h": "h_{t}"},
-    "LSTM": {"i": "i_{t}", "f": "f_{t}", "c": "c̃_{t}", "o": "o_{t}"},
-    "GRU": {"z": "z_{t}", "r": "r_{t}", "h": "h̃_{t}"},
-}
+#: How a gate's value is named in the course's notation (with its time index), by gate letter.
+SYMBOLS: dict[str, str] = {"i": "i_{t}", "f": "f_{t}", "c": "c̃_{t}", "o": "o_{t}", "z": "z_{t}", "r": "r_{t}"}
 
-#: The title of each block's weighted sum in the cell view (only gates are called gates).
-TITLES: dict[str, dict[str, str]] = {
-    "SimpleRNN": {"h": "hidden state h_{t}"},
-    "LSTM": {"i": "input gate i_{t}", "f": "forget gate f_{t}", "c": "candidate c̃_{t}", "o": "output gate o_{t}"},
-    "GRU": {"z": "update gate z_{t}", "r": "reset gate r_{t}", "h": "candidate h̃_{t}"},
-}
+#: The three cell structures, by the gates a kind stores (ConvLSTM has the LSTM's).
+FAMILIES: dict[tuple[str, ...], str] = {SimpleRNN.gates: "SimpleRNN", LSTM.gates: "LSTM", GRU.gates: "GRU"}
+
+
+def family_of(kind: str) -> str:
+    """The cell structure of a recurrent kind: "SimpleRNN", "LSTM" (also ConvLSTM1D/2D) or "GRU"."""
+    cls = LAYER_TYPES.get(kind)
+    gates = getattr(getattr(cls, "layer_class", cls), "gates", ())
+    if gates not in FAMILIES:
+        raise SpecError(f"{shown(kind)} has no recurrent cell (SimpleRNN, LSTM, GRU and ConvLSTM have)")
+    return FAMILIES[gates]
+
+
+def _title(kind: str, gate: str) -> str:
+    style = LAYER_TYPES[kind].style(gate)
+    return style.title if style else gate
 
 
 # --- the graph --------------------------------------------------------------------------------
@@ -98,6 +104,10 @@ class CellGraph:
     recurrent_activation: str = DEFAULT_RECURRENT_ACTIVATION
     #: The state names in Keras's order (``h``, then ``c`` for an LSTM).
     states: tuple[str, ...] = ("h",)
+    #: The cell's structure: "SimpleRNN", "LSTM" (ConvLSTM too) or "GRU".
+    family: str = ""
+    #: True for a ConvLSTM: every product is a convolution (∗) over the frame.
+    conv: bool = False
     _index: dict[str, Node] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +149,11 @@ class CellGraph:
         ``weights`` maps Keras's variable names (``kernel``, ``recurrent_kernel``, ``bias``)
         to nested lists as ``layer.get_weights()`` gives them (``.tolist()``).
         """
+        if self.conv:
+            raise SpecError(
+                f"{self.kind}: the plain-Python step computes matrix products; a ConvLSTM's are convolutions "
+                "over whole frames, which it does not compute"
+            )
         values: dict[str, Vector] = {"x": list(map(float, x)), "h_prev": list(map(float, h))}
         if "c" in self.states:
             if c is None:
@@ -237,20 +252,22 @@ def graph_for(
     a missing bias block (``use_bias=False``) is a missing bias term. ``activation=None``
     is Keras's "linear".
     """
-    if kind not in GATES:
-        raise SpecError(f"{shown(kind)} has no cell; the cells are {', '.join(GATES)}")
+    family = family_of(kind)
     act = activation or "linear"
     rec = recurrent_activation or "linear"
     for name in (act, rec):
         _check_activation_name(name)
-    gates = {g: _by_gate(blocks, g) for g in GATES[kind]}
+    gates = {g: _by_gate(blocks, g) for g in LAYER_TYPES[kind].gates}
     units = next(blk.shape[-1] for blk in blocks if blk.variable == "kernel")
     use_bias = any(blk.variable == "bias" for blk in blocks)
+    # A ConvLSTM's kernels are windows (k x i x f): its products are convolutions.
+    conv = any(len(blk.shape) > 2 for blk in blocks)
     nodes: list[Node] = [
         Node("x", "input", symbol="x_{t}"),
         Node("h_prev", "input", symbol="h_{t-1}"),
     ]
-    titles, symbols = TITLES[kind], SYMBOLS[kind]
+    titles = {g: _title(kind, g) for g in gates}
+    symbols = {**SYMBOLS, "h": "h̃_{t}"}
 
     def weighted(gate: str, col: float, parts: str = "xh", recurrent_source: str = "h_prev", **kw: Any) -> Node:
         """The weighted sum of one block: x_t times its kernel columns, h_{t-1} (or ``recurrent_source``)
@@ -270,13 +287,13 @@ def graph_for(
             node_id, "sum", sources, gate=gate, terms=tuple(terms), biases=tuple(biases), col=col, row=3.0, **kw
         )
 
-    if kind == "SimpleRNN":
+    if family == "SimpleRNN":
         s = weighted("h", 0, title=titles["h"])
         nodes += [s, Node("act_h", "act", (s.id,), symbol="h_{t}", gate="h", act=act, col=0, row=2)]
         nodes.append(Node("h_out", "output", ("act_h",), symbol="h_{t}", row=2))
-    elif kind == "LSTM":
+    elif family == "LSTM":
         nodes.insert(2, Node("c_prev", "input", symbol="c_{t-1}", row=0))
-        for k, g in enumerate(GATES["LSTM"]):
+        for k, g in enumerate(LSTM.gates):
             s = weighted(g, k, title=titles[g])
             fn = act if g == "c" else rec
             nodes += [s, Node(f"act_{g}", "act", (s.id,), symbol=symbols[g], gate=g, act=fn, col=k, row=2)]
@@ -325,10 +342,12 @@ def graph_for(
         units,
         tuple(nodes),
         use_bias=use_bias,
-        reset_after=reset_after if kind == "GRU" else None,
+        reset_after=reset_after if family == "GRU" else None,
         activation=act,
-        recurrent_activation=rec if kind != "SimpleRNN" else DEFAULT_RECURRENT_ACTIVATION,
-        states=("h", "c") if kind == "LSTM" else ("h",),
+        recurrent_activation=rec if family != "SimpleRNN" else DEFAULT_RECURRENT_ACTIVATION,
+        states=("h", "c") if family == "LSTM" else ("h",),
+        family=family,
+        conv=conv,
     )
 
 
@@ -336,32 +355,21 @@ def graph_for(
 
 
 def plain_layers(layer: Layer) -> list[Layer]:
-    """The plain recurrent layers (SimpleRNN, LSTM, GRU) whose cells ``layer`` runs, in order.
+    """The plain recurrent layers whose cells ``layer`` runs, in order.
 
     A Bidirectional gives its forward layer's; ``RNN(LSTMCell(4))`` gives ``LSTM(4)`` (with the
     cell's activations); ``RNN(StackedRNNCells([...]))`` one layer per cell.
     """
-    if isinstance(layer, Bidirectional):
-        return plain_layers(layer.layer)
-    if isinstance(layer, RNN):
-        cells = layer.cell.cells if isinstance(layer.cell, StackedRNNCells) else [layer.cell]
-        return [_cell_layer(c) for c in cells]
-    if isinstance(layer, _Cell):
-        return [_cell_layer(layer)]
-    if isinstance(layer, _Recurrent):
-        return [layer]
-    raise SpecError(f"{layer.kind} has no recurrent cell (SimpleRNN, LSTM, GRU, RNN(cell) or Bidirectional have)")
+    inner = layer.inner()
+    if isinstance(inner, RNN):  # stacked cells stay an RNN: one layer per cell
+        return [cell.as_layer() for cell in inner.cells]
+    if not inner.recurrent or getattr(inner, "gates", ()) not in FAMILIES:
+        raise SpecError(f"{layer.kind} has no recurrent cell (SimpleRNN, LSTM, GRU, ConvLSTM, RNN(cell) have)")
+    return [inner]
 
 
-def _cell_layer(cell: _Cell) -> _Recurrent:
-    # The cell's activations travel with it: as_layer() keeps only what changes the count.
-    plain = cell.as_layer()
-    options = {k: v for k, v in (cell.extra or {}).items() if k in ("activation", "recurrent_activation")}
-    return plain.with_options(extra=options) if options else plain  # type: ignore[return-value]
-
-
-def _options(layer: _Recurrent) -> dict[str, Any]:
-    extra = layer.extra or {}
+def _options(layer: Layer) -> dict[str, Any]:
+    extra = getattr(layer, "extra", None) or {}
     return {
         "reset_after": getattr(layer, "reset_after", None),
         "activation": extra.get("activation", DEFAULT_ACTIVATION),
@@ -377,13 +385,23 @@ def cell_graphs(layer: Layer, blocks: Sequence[Block] | None = None, input_width
     """
     plain = plain_layers(layer)
     if blocks is None:
-        return [graph_for(p.kind, p.build((None, 1, input_width)).blocks, **_options(p)) for p in plain]
+        return [graph_for(p.kind, _probe(p, input_width).blocks, **_options(p)) for p in plain]
     own = [blk for blk in blocks if blk.direction in (None, "forward")]
     out = []
     for k, p in enumerate(plain):
         mine = [blk for blk in own if blk.group in (None, f"cell_{k}")] if len(plain) > 1 else own
         out.append(graph_for(p.kind, mine, **_options(p)))
     return out
+
+
+def _probe(layer: Layer, width: int) -> Any:
+    """The layer built on a small input of ``width`` features (frames of 3 x 3 for a ConvLSTM)."""
+    rank = getattr(layer, "rank", 0)
+    frame = (3,) * rank if rank else ()
+    try:
+        return layer.build((None, 1, *frame, width))
+    except SpecError:  # a kernel larger than 3: frames as large as it needs
+        return layer.build((None, 1, *((64,) * rank), width))
 
 
 # --- equations -------------------------------------------------------------------------------
@@ -398,6 +416,7 @@ class _Style:
     tilde: Callable[[str], str]
     odot: str
     minus: str
+    conv: str
     fn: Callable[[str], str]
 
 
@@ -410,15 +429,16 @@ _TEXT_FN = {"sigmoid": "σ"}
 
 _STYLES = {
     "markup": _Style(
-        "markup", lambda b, s: f"{b}_{{{s}}}", lambda c: c + "\u0303", "⊙", "−", lambda f: _TEXT_FN.get(f, f)
+        "markup", lambda b, s: f"{b}_{{{s}}}", lambda c: c + "\u0303", "⊙", "−", "∗", lambda f: _TEXT_FN.get(f, f)
     ),
-    "text": _Style("text", _text_sub, lambda c: c + "\u0303", "⊙", "−", lambda f: _TEXT_FN.get(f, f)),
+    "text": _Style("text", _text_sub, lambda c: c + "\u0303", "⊙", "−", "∗", lambda f: _TEXT_FN.get(f, f)),
     "latex": _Style(
         "latex",
         lambda b, s: f"{b}_{{{s}}}",
         lambda c: rf"\tilde{{{c}}}",
         r"\odot",
         "-",
+        r"\ast",
         lambda f: _LATEX_FN.get(f, r"\operatorname{" + f.replace("_", r"\_") + "}"),
     ),
 }
@@ -455,7 +475,7 @@ def _expr(g: CellGraph, node_id: str, st: _Style, top: bool = False) -> str:
             vec = _expr(g, t.source, st)
             if g.node(t.source).op != "input" and not g.node(t.source).symbol:
                 vec = f"({vec})"  # (r ⊙ h_{t-1}) W_hh: the product is taken first
-            parts.append(f"{vec} {_block_symbol(t.block, st)}")
+            parts.append(f"{vec} {st.conv + ' ' if g.conv else ''}{_block_symbol(t.block, st)}")
         parts += [_block_symbol(blk, st) for blk in n.biases]
         return " + ".join(parts)
     if n.op == "act":

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
-from ..core.layers import GATE_NAMES, Layer
+from ..core.layers import LAYER_TYPES, Layer
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from ..pictures.layout import kind_of
 
@@ -156,7 +156,7 @@ def symbols_text(result: CountResult) -> str:
             continue
         sym = lc.formula.symbols
         # RNN(LSTMCell(4)) has an LSTM's blocks; the symbols of a StackedRNNCells are its last cell's.
-        kind = kind_of(lc, lc.blocks[-1])
+        inner = LAYER_TYPES[kind_of(lc, lc.blocks[-1])]
         if "i" in sym:
             parts.append(f"i = {group_digits(sym['i'])} input features")
         if "h" in sym:
@@ -164,7 +164,7 @@ def symbols_text(result: CountResult) -> str:
         if "o" in sym:
             parts.append(f"o = {group_digits(sym['o'])} outputs")
         if "g" in sym:
-            gates = ", ".join(GATE_NAMES.get(kind, {}))
+            gates = ", ".join(getattr(inner, "gates", ()))
             parts.append(f"g = {sym['g']} weight blocks ({gates})")
         break
     shape = result.input_shape

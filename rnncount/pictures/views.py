@@ -198,7 +198,9 @@ def unrolled_view(
         + ")"
     )
     ch = 112.0 + 23 * max(0, len(band_text) - 1)
-    color = GATE_COLORS.get(kind, {}).get("h" if kind != "LSTM" else "c", "#009E73")
+    # An LSTM-like cell (LSTM, ConvLSTM) hands on a cell state c as well as h.
+    carry = plain_layers(lc.layer)[0].state_count() == 2
+    color = GATE_COLORS.get(kind, {}).get("c" if carry else "h", "#009E73")
     cell_fill = mix(color, b.p["bg"], 0.82)
     shared_band = mix(SHARED, "#FFFFFF", 0.75)
 
@@ -226,13 +228,13 @@ def unrolled_view(
             start = xs[0][0] - 62
             b.arrow([(start, arrow_y), (xs[0][0] - 2, arrow_y)])
             b.text((start + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
-            if kind == "LSTM":
+            if carry:
                 b.text((start + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
         else:
             end = xs[-1][0] + xs[-1][1]
             b.arrow([(end + 50, arrow_y), (end + 2, arrow_y)])
             b.text(end + 26, arrow_y - 10, "h←_{0}", FONT, anchor="middle")
-            if kind == "LSTM":
+            if carry:
                 b.text(end + 26, arrow_y + 26, "c←_{0}", FONT, anchor="middle")
         for j in range(len(cols) - 1):
             a_end = xs[j][0] + xs[j][1]
@@ -244,7 +246,7 @@ def unrolled_view(
             name = ("h_{T-1}" if cur == "…" else f"h_{{{cur}}}") if forward else "h←"
             del nxt
             b.text((a_end + b_start) / 2, arrow_y - 10, name, SMALL, anchor="middle", color=b.p["muted"])
-            if kind == "LSTM":
+            if carry:
                 b.text((a_end + b_start) / 2, arrow_y + 26, "c" + name[1:], SMALL, anchor="middle", color=b.p["muted"])
 
     def inputs(iy: float, up: bool, row_y: float) -> None:
@@ -610,7 +612,8 @@ def _draw_cell(b: Builder, lc: LayerCount, graph: CellGraph, cell: int, y: float
     lay.draw_nodes()
     lay.draw_edges()
     y = lay.bottom + 16
-    b.text(MARGIN, y + FONT, "The same step as equations (⊙: element by element)", FONT, bold=True)
+    key = "⊙: element by element; ∗: convolution over the frame" if graph.conv else "⊙: element by element"
+    b.text(MARGIN, y + FONT, f"The same step as equations ({key})", FONT, bold=True)
     y += FONT + 14
     for node, eq in zip([n for n in graph.nodes if n.symbol and n.op not in ("input", "output")],
                         graph.equations("markup"), strict=True):  # fmt: skip
@@ -633,7 +636,7 @@ def cell_view(
     graphs = cell_graphs(lc.layer, lc.blocks)
     plain = plain_layers(lc.layer)
     what = "one timestep inside the cell"
-    if len(graphs) == 1 and graphs[0].kind == "GRU":
+    if len(graphs) == 1 and graphs[0].family == "GRU":
         what += f" (reset_after={graphs[0].reset_after})"
     y = _chosen_header(b, result, k, lc, y, what)
     if lc.layer.kind == "Bidirectional":
