@@ -185,6 +185,17 @@ def test_equations_forms() -> None:
     assert stacked.startswith("cell_0 (LSTM):") and "cell_1 (GRU):" in stacked
 
 
+def test_convlstm_is_the_lstm_graph_with_convolutions() -> None:
+    conv = cell_graphs(parse_spec("ConvLSTM2D(4, 3)")[0])[0]
+    lstm = cell_graphs(parse_spec("LSTM(4)")[0])[0]
+    assert conv.family == "LSTM" and conv.conv and not lstm.conv
+    assert conv.edges == lstm.edges
+    assert equations("ConvLSTM1D(4, 3)").text[0] == "i_t = σ(x_t ∗ W_xi + h_{t-1} ∗ W_hi + b_i)"
+    assert equations("ConvLSTM1D(4, 3)").text[-2:] == equations("LSTM(4)").text[-2:]
+    with pytest.raises(SpecError, match="convolutions"):
+        conv.step({}, [0.0], [0.0], [0.0])
+
+
 def test_bad_input_is_one_line() -> None:
     with pytest.raises(SpecError, match="no recurrent cell"):
         equations("Dense(3)")
@@ -221,7 +232,11 @@ VIEW_CASES = [
     "RNN(GRUCell(3, reset_after=False))",
     "RNN(StackedRNNCells([LSTMCell(3), GRUCell(2)]))",
     "Bidirectional(GRU(3, reset_after=False))",
+    "ConvLSTM1D(3, 2)",
+    "ConvLSTM2D(2, 3, use_bias=False)",
 ]
+
+_SHAPES = {"ConvLSTM1D": (10, 8, 3), "ConvLSTM2D": (10, 6, 6, 3)}
 
 
 def _inside(point: tuple[float, float], box: tuple[float, float, float, float], slack: float = 3.0) -> bool:
@@ -236,7 +251,7 @@ def test_cell_view_arrows_are_the_graph_edges(spec: str, dark: bool) -> None:
     from rnncount.pictures.drawing import layout
     from rnncount.pictures.views import node_box
 
-    result = count(spec, (10, 3))
+    result = count(spec, _SHAPES.get(spec.split("(")[0], (10, 3)))
     scene = layout(result, view="cell", dark=dark)
     graphs = cell_graphs(result.layers[0].layer, result.layers[0].blocks)
     drawn_nodes = scene.groups("rnncount-node") + scene.groups("rnncount-gate")  # the weighted sums are gate boxes
@@ -300,3 +315,30 @@ def test_step_math_by_hand() -> None:
     h1 = g.step(w, [1.0], [0.0])["h"][0]
     assert math.isclose(h1, math.tanh(0.6))
     assert math.isclose(g.step(w, [1.0], [h1])["h"][0], math.tanh(0.6 + 2 * h1))
+
+
+# --- one registry of views ---------------------------------------------------------------------
+
+
+def test_every_consumer_reads_the_one_registry(capsys: pytest.CaptureFixture) -> None:
+    from rnncount.cli import build_parser
+    from rnncount.dashboards.widgets import VIEW_NOTES, _views
+    from rnncount.pictures.drawing import VIEWS, layout
+    from rnncount.pictures.registry import REGISTRY
+
+    assert tuple(REGISTRY) == VIEWS == _views()
+    assert {name: v.note for name, v in REGISTRY.items()} == VIEW_NOTES
+    parser = build_parser()
+    for name in VIEWS:
+        assert parser.parse_args(["draw", "GRU(3)", "-i", "5,2", "--view", name, "-o", "x.svg"]).view == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["draw", "GRU(3)", "-i", "5,2", "--view", "cells", "-o", "x.svg"])
+    assert ", ".join(map(repr, VIEWS)) in capsys.readouterr().err  # argparse lists the registry's choices
+    result = count("GRU(3)", (5, 2))
+    for name, view in REGISTRY.items():
+        assert layout(result, view=name).view == name
+        assert view.label and view.note
+    with pytest.raises(SpecError, match="view must be one of 'weights', 'unrolled', 'cell', got 'cells'"):
+        layout(result, view="cells")
+    with pytest.raises(RnncountTypeError, match="view must be one of"):
+        layout(result, view=3)  # type: ignore[arg-type]
