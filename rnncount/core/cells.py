@@ -1,4 +1,4 @@
-"""A recurrent cell as data: one timestep of SimpleRNN, LSTM or GRU as a small graph.
+"""A recurrent cell as data: one timestep of SimpleRNN, LSTM, GRU or ConvLSTM as a small graph.
 
 Each cell's step is declared once, by :func:`graph_for`, from the layer's options and its
 weight blocks: weighted sums (``x_t W_xi + h_{t-1} W_hi + b_i``, one per block), their
@@ -13,7 +13,8 @@ activations, ``⊙``, ``+`` and ``1 − z``. Three things are read off that one 
 The equations are Keras 3's (``LSTMCell``, ``GRUCell``, ``SimpleRNNCell``): blocks in the
 order Keras stores them (LSTM i, f, c, o; GRU z, r, h), ``h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃``,
 and for a GRU with ``reset_after=True`` the candidate ``x W_xh + b_xh + r ⊙ (h_{t-1} W_hh + b_hh)``,
-with ``reset_after=False`` ``x W_xh + (r ⊙ h_{t-1}) W_hh + b_h``.
+with ``reset_after=False`` ``x W_xh + (r ⊙ h_{t-1}) W_hh + b_h``. A ConvLSTM's cell is the LSTM's
+graph with convolutions (∗) in place of the matrix products (its plain-Python step is refused).
 
 Pure Python: no NumPy, TensorFlow or Keras here.
 """
