@@ -342,3 +342,14 @@ def test_every_consumer_reads_the_one_registry(capsys: pytest.CaptureFixture) ->
         layout(result, view="cells")
     with pytest.raises(RnncountTypeError, match="view must be one of"):
         layout(result, view=3)  # type: ignore[arg-type]
+
+
+def test_a_bidirectional_with_its_own_backward_cell_says_so() -> None:
+    from rnncount.pictures.drawing import layout
+
+    def said(spec: str) -> str:
+        return " ".join(t.text for t in layout(count(spec, (5, 2)), view="cell").texts())
+
+    assert "has a cell of its own" in said("Bidirectional(LSTM(3), backward_layer=GRU(3, go_backwards=True))")
+    assert "each have this cell" in said("Bidirectional(LSTM(3), backward_layer=LSTM(3, go_backwards=True))")
+    assert "each have this cell" in said("Bidirectional(GRU(3))")

@@ -640,7 +640,12 @@ def cell_view(
         what += f" (reset_after={graphs[0].reset_after})"
     y = _chosen_header(b, result, k, lc, y, what)
     if lc.layer.kind == "Bidirectional":
-        text = "The forward and the backward copy each have this cell, with their own weights."
+        back = lc.layer.backward_layer
+        same = back is None or [g.equations() for g in cell_graphs(back)] == [g.equations() for g in graphs]
+        if not same:
+            text = f"The forward layer's cell; the backward layer ({literal(back.spec())}) has a cell of its own."
+        else:
+            text = "The forward and the backward copy each have this cell, with their own weights."
         y = b.lines(MARGIN, y + SMALL, text, SMALL, italic=True, color=b.p["muted"]) + 4
     if len(graphs) > 1:
         text = (
