@@ -554,6 +554,7 @@ from .kinds.normalization import (  # noqa: E402
 from .kinds.recurrent import (  # noqa: E402
     GRU,
     LSTM,
+    RECURRENT,
     RNN,
     GRUCell,
     LSTMCell,
@@ -614,6 +615,7 @@ __all__ = [
     "LSTM",
     "MAX_SIZE",
     "MERGE_MODES",
+    "RECURRENT",
     "RNN",
     "Activation",
     "Add",
