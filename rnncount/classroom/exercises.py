@@ -832,11 +832,9 @@ class Inverse(Question):
     @property
     def question(self) -> str:  # type: ignore[override]
         given = self.input_shape
-        shape = (
-            given
-            if isinstance(given, str)
-            else ", ".join(map(str, given if isinstance(given, (tuple, list)) else [given]))
-        )
+        dims = given.split(",") if isinstance(given, str) else given if isinstance(given, (tuple, list)) else [given]
+        # Written as every other question writes a shape: the batch first, as None.
+        shape = ", ".join(["None", *(str(d).strip() for d in dims)])
         what = "parameters" if self.layer is None else f"parameters in layer {self.layer}"
         default = f"{self.spec} on input ({shape}) has {_n(self.params)} {what}: what is {self.unknown}?"
         return self._prompt or default.replace("{" + self.unknown + "}", self.unknown)
