@@ -32,6 +32,7 @@ from typing import Any
 from ..core.engine import CountResult, LayerCount, count
 from ..core.layers import Layer
 from ..errors import RnncountTypeError, SpecError, shown
+from .describe import Description, describe
 from .layout import (
     GATE_COLORS,
     MAX_LAYERS,
@@ -186,13 +187,8 @@ def to_svg(
     else:
         result = _as_result(result_or_spec, input_shape, "to_svg")
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
-    return scene_to_svg(scene, label=_label(result, view))
-
-
-def _label(result: CountResult, view: str) -> str:
-    what = {"weights": "weight blocks", "unrolled": "unrolled in time", "cell": "one step inside the cell"}[view]
-    names = ", ".join(lc.name for lc in result.layers[:MAX_LAYERS])
-    return f"rnncount picture ({what}): {names}; total {result.total:,} parameters"
+    about = describe(result, view, layer=layer, error=error, title=title)
+    return scene_to_svg(scene, label=about.name, desc=about.text)
 
 
 # --- Matplotlib ----------------------------------------------------------------------------------
@@ -454,9 +450,16 @@ def blocks_drawn(fig_or_ax: Any) -> list[Any]:
 class Picture:
     """A picture as inline SVG (``.svg``, shown by Jupyter) and as a Matplotlib Figure (``.figure()``)."""
 
-    def __init__(self, scene: Scene, svg: str) -> None:
+    def __init__(self, scene: Scene, svg: str, description: Description | None = None) -> None:
         self.scene = scene
         self.svg = svg
+        #: What the picture shows in words (its accessible name and description).
+        self.description = description
+
+    @property
+    def alt_text(self) -> str:
+        """The picture in words, for a handout's or a slide's alternative text ("" when unknown)."""
+        return self.description.alt_text() if self.description else ""
 
     def _repr_html_(self) -> str:
         return self.svg
@@ -493,7 +496,8 @@ def picture(
     _check_options("picture", view=view, dark=dark, title=title, error=error, layer=layer)
     result = _as_result(spec_or_result, input_shape, "picture")
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
-    return Picture(scene, scene_to_svg(scene, label=_label(result, view)))
+    about = describe(result, view, layer=layer, error=error, title=title)
+    return Picture(scene, scene_to_svg(scene, label=about.name, desc=about.text), about)
 
 
 FORMATS = (".svg", ".png", ".pdf")
@@ -505,7 +509,10 @@ def save_picture(pic: Picture, path: str | os.PathLike[str], dpi: float = 150) -
     if ext not in FORMATS:
         raise SpecError(f"cannot write {os.fspath(path)!r}: the file name must end in .svg, .png or .pdf")
     if ext == ".svg":
-        data = '<?xml version="1.0" encoding="UTF-8"?>\n' + pic.svg + "\n"
+        svg = pic.svg
+        if pic.description is not None:  # a file on its own: its name as <title> too, for any viewer
+            svg = scene_to_svg(pic.scene, label=pic.description.name, desc=pic.description.text, title=True)
+        data = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
         with open(path, "w", encoding="utf-8") as f:
             f.write(data)
         return
