@@ -313,7 +313,7 @@ def test_every_checker_mistake_has_a_teaching_sentence():
 
 
 def test_grade_copies_none_of_the_checkers_words():
-    source = (ROOT / "rnncount" / "grade.py").read_text(encoding="utf-8")
+    source = (ROOT / "rnncount" / "classroom" / "grade.py").read_text(encoding="utf-8")
     for m in MISCONCEPTIONS.values():
         # Short titles ("close miss") are ordinary words; longer ones and the summaries are the checker's text.
         assert m.summary not in source and (len(m.title) < 20 or m.title not in source), m.key
