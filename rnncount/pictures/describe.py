@@ -261,7 +261,13 @@ def _cell_text(result: CountResult, layer: int | str | None) -> list[str]:
     reset_after = getattr(inner, "reset_after", None)
     blocks = [blk for blk in lc.blocks if blk.direction in (None, "forward")]
     gates = [g for g in _gates(blocks) if g]
-    copy = " (the forward copy; the backward copy is the same with its own weights)" if lc.built.copies > 1 else ""
+    backward = [blk for blk in lc.blocks if blk.direction == "backward"]
+    if lc.built.copies > 1:
+        copy = " (the forward copy; the backward copy is the same with its own weights)"
+    elif backward:
+        copy = " (the forward layer; the backward layer has its own cell and weights)"
+    else:
+        copy = ""
     out = [
         f"One timestep inside the cell of {lc.name} ({lc.type}){copy}.{_where(result, k)}",
         f"The input x_t and the previous hidden state h_t-1 feed {len(gates)} weighted "
@@ -269,12 +275,16 @@ def _cell_text(result: CountResult, layer: int | str | None) -> list[str]:
     ]
     out.extend(_gate_sentence(kind, g, [b for b in blocks if b.gate == g], reset_after) for g in gates)
     out.append(_COMBINE.get(kind, ""))
-    count = lc.params // lc.built.copies
-    line = f"{len(gates)} weighted sums: {_params(count)}" if len(gates) > 1 else f"One weighted sum: {_params(count)}"
-    if lc.built.copies > 1:
-        backward = [blk for blk in lc.blocks if blk.direction == "backward"]
-        line += f", times 2 directions = {_params(lc.params)}. The backward copy's blocks: " + "; ".join(
-            block_phrase(kind, blk) for blk in backward
+    forward = sum(blk.params for blk in blocks)
+    line = (
+        f"{len(gates)} weighted sums: {_params(forward)}" if len(gates) > 1 else f"One weighted sum: {_params(forward)}"
+    )
+    if backward:
+        line += (
+            f"; the backward {'copy' if lc.built.copies > 1 else 'layer'}, {_params(sum(b.params for b in backward))}, "
+            "has the blocks "
+            + "; ".join(block_phrase(kind, blk) for blk in backward)
+            + f"; both directions together {_params(lc.params)}"
         )
     out.append(line + ".")
     return out

@@ -5,6 +5,10 @@
  * a focused control. The URL's hash (#/N, 1-based) follows the slide, so a reload stays there.
  * Slides may still be arriving (Voila streams the page while the kernel runs): a hash that names a
  * slide not yet on the page is honoured as soon as that slide arrives.
+ *
+ * For screen readers: every slide is a group named "Slide N of M: its heading"; the counter is a
+ * polite live region that says the same; a slide change moves the focus to the new slide's heading
+ * (or the slide itself), so reading goes on from there, and the keys keep moving slides.
  */
 (function () {
   "use strict";
@@ -37,13 +41,57 @@
     return (s || 1) - 1;
   }
 
+  function heading(slide) {
+    return slide.querySelector("h1, h2, h3");
+  }
+
+  function headingText(slide) {
+    var h = heading(slide);
+    return h ? h.textContent.replace(/\u00b6/g, "").replace(/\s+/g, " ").trim() : "";
+  }
+
   function paint() {
     var all = slides();
     var total = finished ? all.length : expected();
     var counter = document.getElementById("rn-counter");
     var bar = document.getElementById("rn-progress-bar");
-    if (counter) counter.textContent = all.length ? (current + 1) + " / " + total : "";
+    all.forEach(function (s, k) {
+      var title = headingText(s);
+      var label = "Slide " + (k + 1) + " of " + total + (title ? ": " + title : "");
+      if (s.getAttribute("aria-label") !== label) s.setAttribute("aria-label", label);
+      if (s.getAttribute("role") !== "group") {
+        s.setAttribute("role", "group");
+        s.setAttribute("aria-roledescription", "slide");
+      }
+    });
+    if (counter) {
+      var text = all.length ? (current + 1) + " / " + total : "";
+      var spoken = all.length && all[current] ? all[current].getAttribute("aria-label") : "";
+      var seen = counter.querySelector(".rn-counter-text");
+      if (!seen) {
+        counter.textContent = "";
+        seen = document.createElement("span");
+        seen.className = "rn-counter-text";
+        seen.setAttribute("aria-hidden", "true");
+        var heard = document.createElement("span");
+        heard.className = "rn-sr rn-counter-spoken";
+        counter.appendChild(seen);
+        counter.appendChild(heard);
+      }
+      if (seen.textContent !== text) seen.textContent = text;
+      var said = counter.querySelector(".rn-counter-spoken");
+      if (said.textContent !== spoken) said.textContent = spoken;
+    }
     if (bar) bar.style.width = total ? (100 * (current + 1) / total) + "%" : "0";
+  }
+
+  function focusSlide(slide) {
+    // The heading when there is one (read first, then the slide goes on); tabindex -1 makes it
+    // focusable without putting it in the Tab order, and the slide keys still work from it.
+    var target = heading(slide) || slide;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.classList.add("rn-focus-target");
+    try { target.focus({preventScroll: true}); } catch (err) { target.focus(); }
   }
 
   function show(index, opts) {
@@ -65,8 +113,10 @@
       });
       var leaving = document.activeElement;
       if (leaving && leaving !== document.body && all[current] && all[current].contains(leaving)) leaving.blur();
+      var moved = current >= 0; // the first slide placed on load keeps the page's own focus
       current = index;
       all[index].scrollTop = 0;
+      if (moved) focusSlide(all[index]);
       // Widgets laid out while hidden measure themselves again (Lumino listens to resize).
       window.dispatchEvent(new Event("resize"));
     }
