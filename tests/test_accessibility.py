@@ -309,7 +309,7 @@ def test_every_dashboard_control_has_a_name_that_says_what_it_changes() -> None:
         assert controls
         unnamed = [type(w).__name__ for w in controls if not _named(w)]
         assert not unnamed, unnamed
-        assert dash._diagram_box.tabbable is True and dash._diagram_box.tooltip
+        assert dash._diagram_box.tabbable is True and dash._summary_box.tabbable is True
     row = s.controls["rows"][1]
     assert row["up"].tooltip == "move layer 2 up" and row["remove"].tooltip == "remove layer 2"
 
@@ -330,7 +330,7 @@ def test_exercise_form_controls_are_named() -> None:
     assert parts["answer"].description == "Answer:"
     for key, name in (("check", "Check"), ("hint", "Hint"), ("solution", "Solution")):
         assert parts[key].description == name and parts[key].tooltip
-    assert "rnncount-feedback" in parts["feedback"]._dom_classes
+    assert "rnncount-live-feedback" in parts["feedback"]._dom_classes
     assert any("rnncount-a11y" in getattr(c, "_dom_classes", ()) for c in form.children)
 
 

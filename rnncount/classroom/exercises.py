@@ -1752,11 +1752,11 @@ def exercise_widget(ex: Question) -> Any:
     # Feedback, hints and the solution are polite live regions (rnncount.dashboards.a11y sets the
     # role in the page), so a screen reader reads what a button press showed.
     feedback = w.HTML()
-    feedback.add_class("rnncount-feedback")
+    feedback.add_class("rnncount-live-feedback")
     hints = w.HTML()
-    hints.add_class("rnncount-hints")
+    hints.add_class("rnncount-live-hints")
     worked = w.HTML()
-    worked.add_class("rnncount-worked")
+    worked.add_class("rnncount-live-worked")
     shown: list[str] = []
 
     def on_check(_: Any = None) -> None:

@@ -2,7 +2,7 @@
 
 Most of it is plain ipywidgets: every control has a description or a tooltip (its accessible
 name), the picture's scrolling box is ``tabbable`` so the keyboard can reach and scroll it, and
-the picture is SVG with a name and a description. Three things ipywidgets 8 cannot do from
+the picture is SVG with a name and a description. Four things ipywidgets 8 cannot do from
 Python, so a small script does them in the page (JupyterLab and Voila run it from an Output
 widget, which they trust):
 
@@ -12,6 +12,9 @@ widget, which they trust):
   it up to date when the label changes. The proper fix is upstream, in ipywidgets' slider view.
 - a toggle-button group is a row of buttons with nothing saying which one is on: the script gives
   the group a name and each button ``aria-pressed``.
+- a scrolling box (the picture, the Keras summary) must be reachable and scrollable with the
+  keyboard: the script puts it in the Tab order, names it, and keeps JupyterLab from taking its
+  arrow keys (``data-lm-suppress-shortcuts``, JupyterLab's own way of doing that).
 - a change should be announced once, when it settles: the script copies the dashboard's short
   summary (``.rnncount-announce``, written by Python at every change) into a polite live region
   :data:`SETTLE_MS` after the last change, so a held arrow key does not read out every value.
@@ -26,7 +29,7 @@ import json
 from typing import Any
 
 #: Quiet time (ms) after the last change before the live region announces the new summary.
-SETTLE_MS = 700
+SETTLE_MS = 1000
 
 #: What a screen reader hears for each toggle group, by the control's rnncount class.
 GROUP_NAMES = {
@@ -93,7 +96,8 @@ SCRIPT = (
         set(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
       });
     });
-    root.querySelectorAll(".rnncount-feedback, .rnncount-hints, .rnncount-worked").forEach(function (el) {
+    var liveParts = ".rnncount-live-feedback, .rnncount-live-hints, .rnncount-live-worked";
+    root.querySelectorAll(liveParts).forEach(function (el) {
       set(el, "role", "status");
       set(el, "aria-live", "polite");
     });
@@ -101,9 +105,17 @@ SCRIPT = (
       set(box, "role", "radiogroup");
       set(box, "aria-label", "answer");
     });
-    root.querySelectorAll(".rnncount-diagram").forEach(function (box) {
-      set(box, "role", "region");
-      set(box, "aria-label", "picture (scroll it with the arrow keys)");
+    // The scrolling boxes: in the Tab order (ipywidgets' tabbable is not applied to a Box when it is
+    // drawn), named, and their arrow keys left to the browser (JupyterLab would take them to move
+    // between cells).
+    var boxes = {".rnncount-diagram": "picture", ".rnncount-summary": "Keras model summary"};
+    Object.keys(boxes).forEach(function (sel) {
+      root.querySelectorAll(sel).forEach(function (box) {
+        set(box, "tabindex", "0");
+        set(box, "role", "region");
+        set(box, "aria-label", boxes[sel] + " (scroll it with the arrow keys)");
+        set(box, "data-lm-suppress-shortcuts", "true");
+      });
     });
     root.querySelectorAll(".rnncount-announce").forEach(function (source) {
       if (source.rnncountLive) return;
@@ -118,12 +130,24 @@ SCRIPT = (
       source.setAttribute("aria-hidden", "true");
       var timer = null;
       var last = source.textContent.trim();
+      var dash = source.closest(".rnncount-dashboard") || root;
+      // Said once the dashboard is quiet: no change and no key pressed in it for SETTLE_MS.
+      function settle() {
+        var quiet = Date.now() - (dash.rnncountLastKey || 0);
+        if (quiet < SETTLE_MS) { timer = setTimeout(settle, SETTLE_MS - quiet); return; }
+        timer = null;
+        if (live.textContent !== last) live.textContent = last;
+      }
+      if (!dash.rnncountKeys) {
+        dash.rnncountKeys = true;
+        dash.addEventListener("keydown", function () { dash.rnncountLastKey = Date.now(); }, true);
+      }
       new MutationObserver(function () {
         var now = source.textContent.trim();
         if (now === last) return;
         last = now;
         if (timer) clearTimeout(timer);
-        timer = setTimeout(function () { timer = null; live.textContent = last; }, SETTLE_MS);
+        timer = setTimeout(settle, SETTLE_MS);
       }).observe(source, {childList: true, subtree: true, characterData: true});
     });
   }

@@ -221,6 +221,7 @@ class _Dashboard(W.VBox):
                 overflow="auto",
                 min_width=f"min(100%, {SUMMARY_MIN_WIDTH})",
             ),
+            tabbable=True,  # it scrolls: the keyboard must reach it
         )
         summary_box.add_class("rnncount-summary")
         self._summary_box = summary_box
@@ -233,8 +234,9 @@ class _Dashboard(W.VBox):
         diagram_box = W.Box(
             [self._picture],
             layout=W.Layout(width="100%", max_height=PICTURE_MAX_HEIGHT, overflow="hidden auto"),
+            # No tooltip: ipywidgets 8.1 cannot draw a Box with one ("Could not create a view"); the page
+            # script names the box instead (rnncount.dashboards.a11y).
             tabbable=True,
-            tooltip="the picture: scroll it with the arrow keys",
         )
         diagram_box.add_class("rnncount-diagram")
         self._diagram_box = diagram_box
