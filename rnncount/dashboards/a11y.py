@@ -176,9 +176,9 @@ SCRIPT = (
 def script_widget() -> Any:
     """An Output widget holding :data:`SCRIPT` (nothing visible): put one in each dashboard and form."""
     import ipywidgets as W
-    from IPython.display import Javascript
 
     out = W.Output(layout=W.Layout(height="0px", margin="0", overflow="hidden"))
     out.add_class("rnncount-a11y")
-    out.append_display_data(Javascript(SCRIPT))
+    # The script alone, no text/plain stand-in: where scripts do not run (an exported deck) nothing shows.
+    out.outputs = ({"output_type": "display_data", "data": {"application/javascript": SCRIPT}, "metadata": {}},)
     return out

@@ -22,7 +22,9 @@ are never changed, and figures are made outside pyplot (none is left open).
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import io
 import os
 import re
@@ -409,7 +411,9 @@ def diagram(
     result = _as_result(spec, input_shape)
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
     if ax is None:
-        return _scene_figure(scene, dpi)
+        fig = _scene_figure(scene, dpi)
+        fig.rnncount_alt = describe(result, view, layer=layer, error=error, title=title).alt_text()
+        return fig
     render(scene, ax)
     return ax.figure
 
@@ -425,10 +429,27 @@ def _figure_class() -> type:
     from matplotlib.figure import Figure
 
     class DiagramFigure(Figure):
+        #: The picture in words (set by :func:`diagram`): the <img> alternative text in a page.
+        rnncount_alt = ""
+
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             FigureCanvasAgg(self).print_png(buffer)
             return buffer.getvalue()
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+            # The PNG, and the same PNG as an <img> with alternative text: JupyterLab, Voila and
+            # nbconvert show the HTML one (their own image view writes no alt text).
+            png = self._repr_png_()
+            bundle: dict[str, Any] = {"image/png": png, "text/plain": repr(self)}
+            if self.rnncount_alt:
+                data = base64.b64encode(png).decode("ascii")
+                width = round(self.get_figwidth() * self.dpi)
+                bundle["text/html"] = (
+                    f'<img alt="{html.escape(self.rnncount_alt)}" width="{width}" style="max-width:100%;height:auto" '
+                    f'src="data:image/png;base64,{data}">'
+                )
+            return bundle
 
     return DiagramFigure
 

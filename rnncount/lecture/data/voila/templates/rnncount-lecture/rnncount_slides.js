@@ -62,6 +62,8 @@
       if (s.getAttribute("role") !== "group") {
         s.setAttribute("role", "group");
         s.setAttribute("aria-roledescription", "slide");
+        // A slide taller than the screen scrolls: Tab reaches it, and ArrowUp/ArrowDown scroll it.
+        s.setAttribute("tabindex", "0");
       }
     });
     if (counter) {
@@ -83,6 +85,24 @@
       if (said.textContent !== spoken) said.textContent = spoken;
     }
     if (bar) bar.style.width = total ? (100 * (current + 1) / total) + "%" : "0";
+  }
+
+  function reachScrollers(slide) {
+    // Boxes inside the slide that scroll (a wide equation, a tall picture) join the Tab order, named,
+    // so the keyboard can scroll them too.
+    slide.querySelectorAll("div, pre").forEach(function (el) {
+      if (el.hasAttribute("tabindex") || el.closest(".jupyter-widgets")) return; // live widgets: see rnncount.dashboards.a11y
+      var style = window.getComputedStyle(el);
+      var scrollsX = el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(style.overflowX);
+      var scrollsY = el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(style.overflowY);
+      if (!scrollsX && !scrollsY) return;
+      el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+      if (!el.hasAttribute("aria-label")) {
+        var what = el.classList.contains("rnncount-diagram") ? "picture" : "part of the slide";
+        el.setAttribute("aria-label", what + " (scroll it with the arrow keys)");
+      }
+    });
   }
 
   function focusSlide(slide) {
@@ -116,6 +136,7 @@
       var moved = current >= 0; // the first slide placed on load keeps the page's own focus
       current = index;
       all[index].scrollTop = 0;
+      reachScrollers(all[index]);
       if (moved) focusSlide(all[index]);
       // Widgets laid out while hidden measure themselves again (Lumino listens to resize).
       window.dispatchEvent(new Event("resize"));
@@ -130,6 +151,7 @@
   function controlHasFocus() {
     var a = document.activeElement;
     if (!a || a === document.body || a === document.documentElement) return false;
+    if (a.matches("section.rn-slide, .rn-focus-target")) return false; // the slide itself: keys move slides
     return a.matches(CONTROLS) || !!a.closest(".widget-slider, .jupyter-widgets.widget-text, .widget-dropdown");
   }
 
