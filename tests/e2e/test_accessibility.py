@@ -366,22 +366,28 @@ def test_lecture_slides_pass_axe_and_speak(slides: Any, lecture_nb: Path) -> Non
     assert focus["inSlide"] and focus["tag"] in ("H1", "H2", "H3", "SECTION"), focus
     if headings[1]:
         assert focus["text"] == headings[1]
-    spoken = page.locator("#rn-counter .rn-counter-spoken").text_content()
+    spoken = page.locator("#rn-spoken").text_content()
     assert spoken == f"Slide 2 of {count}" + (f": {headings[1]}" if headings[1] else ""), spoken
-    assert page.locator("#rn-counter").get_attribute("aria-live") == "polite"
+    assert page.locator("#rn-spoken").get_attribute("aria-live") == "polite"
     slide = page.locator("section.rn-current")
     assert slide.get_attribute("aria-roledescription") == "slide" and slide.get_attribute("aria-label") == spoken
     page.keyboard.press("ArrowRight")  # the keys still move slides with the focus on the heading
     poll(lambda: None if page.evaluate("() => rnLecture.current()") == 3 else "slide", 10, "slide 3 from the heading")
 
-    # prefers-reduced-motion: the progress bar jumps instead of sliding.
-    duration = "() => getComputedStyle(document.getElementById('rn-progress-bar')).transitionDuration"
-    assert page.evaluate(duration) == "0.25s"
+    # prefers-reduced-motion: anything on a slide that would animate stands still.
+    probe = (
+        "() => { let p = document.getElementById('rn-motion-probe'); if (!p) { p = document.createElement('div');"
+        " p.id = 'rn-motion-probe'; p.style.transition = 'opacity 1s'; p.style.animation = 'none 2s';"
+        " document.querySelector('section.rn-current').appendChild(p); }"
+        " const cs = getComputedStyle(p); return [cs.transitionDuration, cs.animationDuration]; }"
+    )
+    assert page.evaluate(probe) == ["1s", "2s"]
     page.emulate_media(reduced_motion="reduce")
     try:
-        assert page.evaluate(duration) == "0s"
+        assert page.evaluate(probe) == ["0s", "0s"]
     finally:
         page.emulate_media(reduced_motion="no-preference")
+        page.evaluate("() => document.getElementById('rn-motion-probe').remove()")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -66,24 +66,11 @@
         s.setAttribute("tabindex", "0");
       }
     });
-    if (counter) {
-      var text = all.length ? (current + 1) + " / " + total : "";
-      var spoken = all.length && all[current] ? all[current].getAttribute("aria-label") : "";
-      var seen = counter.querySelector(".rn-counter-text");
-      if (!seen) {
-        counter.textContent = "";
-        seen = document.createElement("span");
-        seen.className = "rn-counter-text";
-        seen.setAttribute("aria-hidden", "true");
-        var heard = document.createElement("span");
-        heard.className = "rn-sr rn-counter-spoken";
-        counter.appendChild(seen);
-        counter.appendChild(heard);
-      }
-      if (seen.textContent !== text) seen.textContent = text;
-      var said = counter.querySelector(".rn-counter-spoken");
-      if (said.textContent !== spoken) said.textContent = spoken;
-    }
+    if (counter) counter.textContent = all.length ? (current + 1) + " / " + total : "";
+    // What a screen reader hears (the counter itself is hidden from it): "Slide 3 of 12: heading".
+    var spoken = document.getElementById("rn-spoken");
+    var said = all.length && all[current] ? all[current].getAttribute("aria-label") : "";
+    if (spoken && spoken.textContent !== said) spoken.textContent = said;
     if (bar) bar.style.width = total ? (100 * (current + 1) / total) + "%" : "0";
   }
 
