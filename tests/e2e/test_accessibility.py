@@ -278,9 +278,25 @@ def test_lab_exercise_keyboard_only(lab_page: Any) -> None:
     form.scroll_into_view_if_needed()
     box = form.locator("input[type=text]")
     box.focus()  # arriving at the form; only keys from here
+    # JupyterLab makes the cell active when the focus enters its output, and may take the focus back
+    # for a moment: wait until it stays in the box (a stray key would go to JupyterLab's shortcuts).
+    steady: list[bool] = []
+
+    def stays() -> str | None:
+        inside = page.evaluate("() => document.activeElement && document.activeElement.type === 'text'")
+        steady.append(inside)
+        if not inside:
+            box.focus()
+        return None if steady[-3:] == [True] * 3 else "the focus is not in the answer box yet"
+
+    poll(stays, 10, "the focus to stay in the answer box")
     answer = rnncount.count("SimpleRNN(16)", (40, 8)).total
     assert page.evaluate("() => document.activeElement.labels[0].textContent") == "Answer:"
-    page.keyboard.type(str(answer))
+    box.press_sequentially(str(answer), delay=50)
+    assert box.input_value() == str(answer)
+    # A reader pauses before Check; without it the kernel can still hold the value of one key before
+    # (ipywidgets sends the text as it is typed) when the click arrives.
+    page.wait_for_timeout(1000)
     page.keyboard.press("Tab")
     f = page.evaluate("() => document.activeElement.textContent.trim()")
     assert f == "Check", f"after the answer box Tab goes to {f!r}"
