@@ -259,12 +259,18 @@ SUBCOMMANDS += [_add_check, _add_homework]
 def _cmd_draw(args: argparse.Namespace) -> int:
     from .pictures.drawing import picture, save_picture
 
+    if args.output is None and not args.alt_text:
+        raise SpecError("rnncount draw: give --output FILE (.svg, .png or .pdf), --alt-text, or both")
     pic = picture(args.spec, args.input, view=args.view, dark=args.dark, layer=args.layer)
-    try:
-        save_picture(pic, args.output)
-    except OSError as err:
-        raise SpecError(f"cannot write {args.output!r}: {err.strerror or err}") from None
-    print(args.output)
+    if args.output is not None:
+        try:
+            save_picture(pic, args.output)
+        except OSError as err:
+            raise SpecError(f"cannot write {args.output!r}: {err.strerror or err}") from None
+    if args.alt_text:  # the picture in words, for a handout's alternative text (nothing else on stdout)
+        print(pic.alt_text)
+    else:
+        print(args.output)
     return EXIT_OK
 
 
@@ -287,7 +293,12 @@ def _add_draw(sub: Any) -> None:
     )
     p.add_argument("--layer", metavar="NAME", help="the recurrent layer the unrolled and cell views show")
     p.add_argument("--dark", action="store_true", help="light text on a dark background")
-    p.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write: .svg, .png or .pdf")
+    p.add_argument("--output", "-o", metavar="FILE", help="where to write: .svg, .png or .pdf")
+    p.add_argument(
+        "--alt-text",
+        action="store_true",
+        help="print what the picture shows in words (for a handout's alt text); an .svg file holds it as <desc>",
+    )
     p.set_defaults(func=_cmd_draw)
 
 

@@ -266,10 +266,10 @@ def test_grades_csv_and_html_report(klass, tmp_path, capsys):
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls  # XML namespaces
     for key, students in want["mistakes"].items():
-        assert f"<code>{key}</code></td><td class='num'>{students}</td>" in page
+        assert f"<code>{key}</code></th><td class='num'>{students}</td>" in page
         assert MISCONCEPTIONS[key].title in page  # the chart's labels and the table's
     for p in want["problems"]:
-        assert f"<td class='num'>{p['problem']}</td><td class='num'>{p['answered']}</td>" in page
+        assert f"<th scope='row' class='num'>{p['problem']}</th><td class='num'>{p['answered']}</td>" in page
     # The text report says where the files went.
     code, out, _ = run(capsys, *argv)
     assert f"Wrote the grades to {grades_csv}" in out

@@ -1235,6 +1235,8 @@ def exercise_widget(ex: Question) -> Any:
     """
     import ipywidgets as w
 
+    from ..dashboards.a11y import script_widget
+
     text = html.escape(ex.question).replace("\n", "<br>")
     question = w.HTML(f"<b>{html.escape(ex.title or 'Exercise')}</b>: {text}")
     if isinstance(ex, Choice):
@@ -1242,16 +1244,30 @@ def exercise_widget(ex: Question) -> Any:
             options=[(f"{k}: {t}" if k != t else k, k) for k, t in ex.options.items()],
             value=None,
             layout=w.Layout(width="auto"),
+            tooltip="your answer: choose one",
         )
         question = w.HTML(f"<b>{html.escape(ex.title or 'Exercise')}</b>: {html.escape(ex.prompt)}")
     else:
-        box = w.Text(placeholder=ex.placeholder, description="Answer:", layout=w.Layout(width="22em"))
-    check = w.Button(description="Check", button_style="primary", layout=w.Layout(width="7em"))
-    hint = w.Button(description="Hint", layout=w.Layout(width="7em"))
-    solution = w.Button(description="Solution", layout=w.Layout(width="7em"))
+        # The description is the box's <label>: its accessible name; the tooltip says what to type.
+        box = w.Text(
+            placeholder=ex.placeholder,
+            description="Answer:",
+            layout=w.Layout(width="22em"),
+            tooltip=f"your answer, e.g. {ex.placeholder}" if ex.placeholder else "your answer",
+        )
+    check = w.Button(
+        description="Check", button_style="primary", layout=w.Layout(width="7em"), tooltip="check your answer"
+    )
+    hint = w.Button(description="Hint", layout=w.Layout(width="7em"), tooltip="show the next hint")
+    solution = w.Button(description="Solution", layout=w.Layout(width="7em"), tooltip="show the worked solution")
+    # Feedback, hints and the solution are polite live regions (rnncount.dashboards.a11y sets the
+    # role in the page), so a screen reader reads what a button press showed.
     feedback = w.HTML()
+    feedback.add_class("rnncount-live-feedback")
     hints = w.HTML()
+    hints.add_class("rnncount-live-hints")
     worked = w.HTML()
+    worked.add_class("rnncount-live-worked")
     shown: list[str] = []
 
     def on_check(_: Any = None) -> None:
@@ -1277,7 +1293,7 @@ def exercise_widget(ex: Question) -> Any:
     solution.on_click(on_solution)
     buttons = w.HBox([check, hint, solution])
     rows = [question, box, buttons] if isinstance(ex, Choice) else [question, w.HBox([box, check, hint, solution])]
-    form = w.VBox([*rows, feedback, hints, worked])
+    form = w.VBox([*rows, feedback, hints, worked, script_widget()])
     form.add_class("rnncount-exercise")
     # Handles for tests and for teachers who want to drive the form from code.
     form.parts = {

@@ -970,12 +970,21 @@ def _mistake_chart(stats: list[MistakeStats]) -> str:
     svg = buf.getvalue()
     # Inline: drop the XML prolog and doctype; the <svg> element itself is kept whole.
     svg = svg[svg.index("<svg") :]
-    return svg.replace("<svg ", '<svg role="img" aria-label="Bar chart: students per mistake" ', 1)
+    # Its text alternative: the bars' numbers in words (the table below has them too).
+    words = "; ".join(f"{m.title}: {_plural(m.students, 'student')}" for m in stats)
+    cut = svg.index(">") + 1
+    desc = f"<desc id='rnncount-grade-chart-desc'>{html.escape(words, quote=False)}</desc>"
+    head = svg[:cut].replace(
+        "<svg ",
+        "<svg role='img' aria-label='Bar chart: students per mistake' aria-describedby='rnncount-grade-chart-desc' ",
+        1,
+    )
+    return head + desc + svg[cut:]
 
 
 _CSS = """
 .rnncount-grade{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1f2328;
-line-height:1.45;max-width:1280px;margin:0 auto}
+background:#ffffff;line-height:1.45;max-width:1280px;margin:0 auto}
 .rnncount-grade h1{font-size:1.7em;margin:.2em 0}
 .rnncount-grade h2{font-size:1.25em;margin:1.2em 0 .4em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
 .rnncount-grade .top{display:grid;grid-template-columns:minmax(0,1fr) auto;gap:32px;align-items:start}
@@ -983,7 +992,8 @@ line-height:1.45;max-width:1280px;margin:0 auto}
 .rnncount-grade table{border-collapse:collapse;margin:.4em 0}
 .rnncount-grade th,.rnncount-grade td{padding:4px 10px;border-bottom:1px solid #e5e8eb;text-align:left;
 vertical-align:top}
-.rnncount-grade th{background:#f6f8fa}
+.rnncount-grade thead th{background:#f6f8fa}
+.rnncount-grade tbody th{font-weight:normal}
 .rnncount-grade .num{text-align:right;font-variant-numeric:tabular-nums}
 .rnncount-grade .bar{display:inline-block;height:.8em;background:#1a7f37;vertical-align:middle;margin-right:6px;
 border-radius:2px}
@@ -1008,11 +1018,12 @@ def _html_body(g: ClassGrades) -> str:
         width = 0 if p.rate is None else round(p.rate * 100)
         low = " low" if p.rate is not None and p.rate < 0.5 else ""
         rows += (
-            f"<tr><td class='num'>{p.problem}</td><td class='num'>{p.answered}</td><td class='num'>{p.right}</td>"
+            f"<tr><th scope='row' class='num'>{p.problem}</th><td class='num'>{p.answered}</td>"
+            f"<td class='num'>{p.right}</td>"
             f"<td class='rate'><span class='bar{low}' style='width:{width}px'></span>{_percent(p.rate)}</td></tr>"
         )
     parts = [
-        f"<style>{_CSS}</style><div class='rnncount-grade'>",
+        f"<style>{_CSS}</style><div class='rnncount-grade' lang='en'>",
         "<h1>Class report: counting parameters</h1>",
         f"<p class='muted'>{_plural(len(g.students), 'student')}, {_plural(g.n, 'problem')} each "
         f"(difficulty: {e(g.difficulty)}); "
@@ -1020,20 +1031,22 @@ def _html_body(g: ClassGrades) -> str:
         "<div class='top'><section><h2>Mistakes, by how many students made them</h2>",
         chart,
         "</section><section><h2>Problems</h2>",
-        "<table class='problems'><tr><th class='num'>Problem</th><th class='num'>Answered</th>"
-        f"<th class='num'>Right</th><th>Success</th></tr>{rows}</table>",
+        "<table class='problems'><thead><tr><th scope='col' class='num'>Problem</th>"
+        "<th scope='col' class='num'>Answered</th>"
+        f"<th scope='col' class='num'>Right</th><th scope='col'>Success</th></tr></thead><tbody>{rows}</tbody></table>",
         "</section></div>",
     ]
     if stats:
         rows = "".join(
-            f"<tr><td>{e(m.title)}<br><code>{e(m.key)}</code></td><td class='num'>{m.students}</td>"
+            f"<tr><th scope='row'>{e(m.title)}<br><code>{e(m.key)}</code></th><td class='num'>{m.students}</td>"
             f"<td class='num'>{m.answers}</td><td>{e(m.teaching)}</td></tr>"
             for m in stats
         )
         parts += [
             "<h2>How to teach against each mistake</h2>",
-            "<table class='mistakes'><tr><th>Mistake</th><th class='num'>Students</th><th class='num'>Answers</th>"
-            f"<th>How to teach against it</th></tr>{rows}</table>",
+            "<table class='mistakes'><thead><tr><th scope='col'>Mistake</th><th scope='col' class='num'>Students</th>"
+            "<th scope='col' class='num'>Answers</th>"
+            f"<th scope='col'>How to teach against it</th></tr></thead><tbody>{rows}</tbody></table>",
         ]
     rows = ""
     for s in g.students:
@@ -1043,13 +1056,15 @@ def _html_body(g: ClassGrades) -> str:
         if blank:
             notes += ("; " if notes else "") + "unanswered: " + ", ".join(map(str, blank))
         rows += (
-            f"<tr><td>{e(s.student)}</td><td>{e(str(s.seed))}</td><td class='num'>{s.score} / {s.out_of}</td>"
+            f"<tr><th scope='row'>{e(s.student)}</th><td>{e(str(s.seed))}</td>"
+            f"<td class='num'>{s.score} / {s.out_of}</td>"
             f"<td>{notes}</td></tr>"
         )
     parts += [
         "<h2>Students</h2>",
-        "<table class='students'><tr><th>Student</th><th>Seed</th><th class='num'>Score</th>"
-        f"<th>Wrong (problem: mistake)</th></tr>{rows}</table>",
+        "<table class='students'><thead><tr><th scope='col'>Student</th><th scope='col'>Seed</th>"
+        "<th scope='col' class='num'>Score</th>"
+        f"<th scope='col'>Wrong (problem: mistake)</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
     if g.bad_rows:
         items = "".join(f"<li>{e(str(b))}</li>" for b in g.bad_rows)

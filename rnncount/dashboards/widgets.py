@@ -56,6 +56,7 @@ from ..core.engine import CountResult
 from ..core.layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
 from ..core.spec import format_spec, parse_shape, parse_spec
 from ..errors import RnncountTypeError, SpecError, shown
+from .a11y import SR_ONLY, script_widget
 from .panels import (
     DASHBOARD_MAX_PARAMS,
     MODELS,
@@ -196,6 +197,12 @@ class _Dashboard(W.VBox):
         self.summary_text = ""
         #: The SVG markup the picture shows (updated with every change, like the texts).
         self.picture_svg = ""
+        #: What a screen reader announces once a change settles: the count (or the error), in one line.
+        self.announcement = ""
+        # Read out by a polite live region (see rnncount.dashboards.a11y), never shown.
+        self._announce = W.HTML()
+        self._announce.add_class("rnncount-announce")
+        self._a11y = script_widget()
 
         self._spec_view = W.HTML(layout=W.Layout(min_height="1.6em"))
         self._spec_view.add_class("rnncount-spec")
@@ -213,6 +220,7 @@ class _Dashboard(W.VBox):
                 overflow="auto",
                 min_width=f"min(100%, {SUMMARY_MIN_WIDTH})",
             ),
+            tabbable=True,  # it scrolls: the keyboard must reach it
         )
         summary_box.add_class("rnncount-summary")
         self._summary_box = summary_box
@@ -221,9 +229,13 @@ class _Dashboard(W.VBox):
         # picture (a monster stack) scrolls inside its box rather than shrink to a thumbnail.
         self._picture = W.HTML(layout=W.Layout(width="100%", margin="0"))
         self._picture.add_class("rnncount-diagram-svg")
+        # Tabbable: a keyboard user reaches the box and scrolls a tall picture with the arrow keys.
         diagram_box = W.Box(
             [self._picture],
             layout=W.Layout(width="100%", max_height=PICTURE_MAX_HEIGHT, overflow="hidden auto"),
+            # No tooltip: ipywidgets 8.1 cannot draw a Box with one ("Could not create a view"); the page
+            # script names the box instead (rnncount.dashboards.a11y).
+            tabbable=True,
         )
         diagram_box.add_class("rnncount-diagram")
         self._diagram_box = diagram_box
@@ -237,7 +249,9 @@ class _Dashboard(W.VBox):
         view_toggle.observe(lambda _change: self._refresh_picture(), names="value")
         self._view_toggle = view_toggle
         # Which recurrent layer the unrolled and cell views show, when the model has several.
-        picture_layer = W.Dropdown(description="layer", style={"description_width": "50px"})
+        picture_layer = W.Dropdown(
+            description="layer", style={"description_width": "50px"}, tooltip="the layer the picture shows"
+        )
         picture_layer.layout = W.Layout(width="300px", display="none")
         picture_layer.add_class("rnncount-picture-layer")
         picture_layer.observe(self._picture_layer_chosen, names="value")
@@ -339,6 +353,18 @@ class _Dashboard(W.VBox):
             self._summary.value = summary_html(self.summary_text)
         self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
+        self._announce_now(result, error)
+
+    def _announce_now(self, result: CountResult, error: str | None) -> None:
+        if error is not None:
+            text = f"Not a valid stack: {error}"
+        elif not result.layers:
+            text = "No layers yet."
+        else:
+            total = f"{result.total:,} parameter" + ("" if result.total == 1 else "s")
+            text = f"Total {total}; output {format_shape(result.layers[-1].output_shape)}."
+        self.announcement = text
+        self._announce.value = f'<span style="{SR_ONLY}">{html.escape(text)}</span>'
 
     @property
     def picture_layer(self) -> int | None:
@@ -381,7 +407,9 @@ class _Dashboard(W.VBox):
         self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error, layer=self.picture_layer)
         self._picture.value = self.picture_svg
         note = VIEW_NOTES.get(view, "")
-        self._diagram_note.value = f"<small style='color:#555'>{html.escape(note)}</small>" if note else ""
+        # The theme's secondary text colour (readable in light and dark JupyterLab), grey elsewhere.
+        color = "var(--jp-content-font-color2, #555)"
+        self._diagram_note.value = f"<small style='color:{color}'>{html.escape(note)}</small>" if note else ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.spec or '(no layers)'} on {format_shape((None, *self.input_shape))}>"
@@ -427,7 +455,12 @@ class Explorer(_Dashboard):
         max_timesteps = _whole(where, "max_timesteps", max_timesteps, 1, "the timesteps slider's largest value")
         max_params, view, dark = _common_options(where, max_params, cache, view, dark)
         super().__init__(stack=False, max_params=max_params, cache=cache, view=view, dark=dark)
-        kind = W.ToggleButtons(options=list(LAYER_KINDS), value=layer, style={"button_width": "120px"})
+        kind = W.ToggleButtons(
+            options=list(LAYER_KINDS),
+            value=layer,
+            style={"button_width": "120px"},
+            tooltips=[f"count a {k} layer" for k in LAYER_KINDS],
+        )
         kind.add_class("rnncount-layer")
         self.controls: dict[str, W.ValueWidget] = {
             "layer": kind,
@@ -456,7 +489,15 @@ class Explorer(_Dashboard):
         )
         controls = W.VBox([kind, W.HBox([sliders, toggles_box], layout=W.Layout(flex_flow="row wrap"))])
         controls.add_class("rnncount-controls")
-        self.children = (controls, self._spec_view, self._message, self._formula, self._views)
+        self.children = (
+            controls,
+            self._spec_view,
+            self._message,
+            self._formula,
+            self._views,
+            self._announce,
+            self._a11y,
+        )
         self.add_class("rnncount-dashboard")
         self.add_class("rnncount-explore")
         for name, control in self.controls.items():
@@ -628,9 +669,13 @@ class StackExplorer(_Dashboard):
         manage = _checkbox("manage-sequences", "manage return_sequences", manage_sequences, "set it the usual way")
         note = W.HTML(layout=W.Layout(min_height="3.2em"))
         note.add_class("rnncount-sequences-note")
-        add_kind = W.Dropdown(options=list(_STACK_KINDS), value="LSTM", layout=W.Layout(width="120px"))
+        add_kind = W.Dropdown(
+            options=list(_STACK_KINDS), value="LSTM", layout=W.Layout(width="120px"), tooltip="kind of the layer to add"
+        )
         add_kind.add_class("rnncount-add-kind")
-        add_units = W.BoundedIntText(value=32, min=1, max=max_units, layout=W.Layout(width="90px"))
+        add_units = W.BoundedIntText(
+            value=32, min=1, max=max_units, layout=W.Layout(width="90px"), tooltip="units of the layer to add"
+        )
         add_units.add_class("rnncount-add-units")
         add = W.Button(description="Add layer", icon="plus", button_style="primary")
         add.add_class("rnncount-add")
@@ -663,7 +708,15 @@ class StackExplorer(_Dashboard):
             ]
         )
         controls.add_class("rnncount-controls")
-        self.children = (controls, self._spec_view, self._message, self._formula, self._views)
+        self.children = (
+            controls,
+            self._spec_view,
+            self._message,
+            self._formula,
+            self._views,
+            self._announce,
+            self._a11y,
+        )
         self.add_class("rnncount-dashboard")
         self.add_class("rnncount-explore-stack")
         self._structure_changed()
@@ -821,7 +874,9 @@ class StackExplorer(_Dashboard):
         inner = _inner(layer)
         editable = inner.kind in _STACK_KINDS
         options = list(_STACK_KINDS) if editable else [*_STACK_KINDS, inner.kind]
-        kind = W.Dropdown(options=options, value=inner.kind, layout=W.Layout(width="120px"))
+        kind = W.Dropdown(
+            options=options, value=inner.kind, layout=W.Layout(width="120px"), tooltip=f"kind of layer {k + 1}"
+        )
         units_value = getattr(inner, "units", None)
         units = W.IntSlider(
             value=units_value or 1,
@@ -847,9 +902,12 @@ class StackExplorer(_Dashboard):
             disabled=not layer.recurrent,
             layout=W.Layout(width="120px"),
         )
-        up = W.Button(icon="arrow-up", tooltip="move up", disabled=k == 0, layout=W.Layout(width="36px"))
-        down = W.Button(icon="arrow-down", tooltip="move down", disabled=k == n - 1, layout=W.Layout(width="36px"))
-        remove = W.Button(icon="times", tooltip="remove this layer", layout=W.Layout(width="36px"))
+        # An icon button's tooltip is its accessible name: it says which layer it acts on.
+        up = W.Button(icon="arrow-up", tooltip=f"move layer {k + 1} up", disabled=k == 0, layout=W.Layout(width="36px"))
+        down = W.Button(
+            icon="arrow-down", tooltip=f"move layer {k + 1} down", disabled=k == n - 1, layout=W.Layout(width="36px")
+        )
+        remove = W.Button(icon="times", tooltip=f"remove layer {k + 1}", layout=W.Layout(width="36px"))
         if not editable:
             units.description = ""
             units.layout.display = "none"

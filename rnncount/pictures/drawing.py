@@ -24,7 +24,9 @@ are never changed, and figures are made outside pyplot (none is left open).
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import io
 import os
 import re
@@ -34,6 +36,7 @@ from typing import Any
 from ..core.engine import CountResult, LayerCount, count
 from ..core.layers import Layer
 from ..errors import RnncountTypeError, SpecError, shown
+from .describe import Description, describe
 from .layout import (
     GATE_COLORS,
     MAX_LAYERS,
@@ -44,7 +47,7 @@ from .layout import (
     Text,
     segments,
 )
-from .registry import REGISTRY, VIEWS, get_view
+from .registry import VIEWS, get_view
 from .svg import scene_to_svg
 
 #: Layout units per inch in a Figure drawn without ``ax`` (the picture is 10 inches wide).
@@ -174,13 +177,8 @@ def to_svg(
     else:
         result = _as_result(result_or_spec, input_shape, "to_svg")
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
-    return scene_to_svg(scene, label=_label(result, view))
-
-
-def _label(result: CountResult, view: str) -> str:
-    what = REGISTRY[view].label
-    names = ", ".join(lc.name for lc in result.layers[:MAX_LAYERS])
-    return f"rnncount picture ({what}): {names}; total {result.total:,} parameters"
+    about = describe(result, view, layer=layer, error=error, title=title)
+    return scene_to_svg(scene, label=about.name, desc=about.text)
 
 
 # --- Matplotlib ----------------------------------------------------------------------------------
@@ -401,7 +399,9 @@ def diagram(
     result = _as_result(spec, input_shape)
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
     if ax is None:
-        return _scene_figure(scene, dpi)
+        fig = _scene_figure(scene, dpi)
+        fig.rnncount_alt = describe(result, view, layer=layer, error=error, title=title).alt_text()
+        return fig
     render(scene, ax)
     return ax.figure
 
@@ -417,10 +417,27 @@ def _figure_class() -> type:
     from matplotlib.figure import Figure
 
     class DiagramFigure(Figure):
+        #: The picture in words (set by :func:`diagram`): the <img> alternative text in a page.
+        rnncount_alt = ""
+
         def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             FigureCanvasAgg(self).print_png(buffer)
             return buffer.getvalue()
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+            # The PNG, and the same PNG as an <img> with alternative text: JupyterLab, Voila and
+            # nbconvert show the HTML one (their own image view writes no alt text).
+            png = self._repr_png_()
+            bundle: dict[str, Any] = {"image/png": png, "text/plain": repr(self)}
+            if self.rnncount_alt:
+                data = base64.b64encode(png).decode("ascii")
+                width = round(self.get_figwidth() * self.dpi)
+                bundle["text/html"] = (
+                    f'<img alt="{html.escape(self.rnncount_alt)}" width="{width}" style="max-width:100%;height:auto" '
+                    f'src="data:image/png;base64,{data}">'
+                )
+            return bundle
 
     return DiagramFigure
 
@@ -442,9 +459,16 @@ def blocks_drawn(fig_or_ax: Any) -> list[Any]:
 class Picture:
     """A picture as inline SVG (``.svg``, shown by Jupyter) and as a Matplotlib Figure (``.figure()``)."""
 
-    def __init__(self, scene: Scene, svg: str) -> None:
+    def __init__(self, scene: Scene, svg: str, description: Description | None = None) -> None:
         self.scene = scene
         self.svg = svg
+        #: What the picture shows in words (its accessible name and description).
+        self.description = description
+
+    @property
+    def alt_text(self) -> str:
+        """The picture in words, for a handout's or a slide's alternative text ("" when unknown)."""
+        return self.description.alt_text() if self.description else ""
 
     def _repr_html_(self) -> str:
         return self.svg
@@ -481,7 +505,8 @@ def picture(
     _check_options("picture", view=view, dark=dark, title=title, error=error, layer=layer)
     result = _as_result(spec_or_result, input_shape, "picture")
     scene = layout(result, view=view, dark=dark, title=title, error=error, layer=layer)
-    return Picture(scene, scene_to_svg(scene, label=_label(result, view)))
+    about = describe(result, view, layer=layer, error=error, title=title)
+    return Picture(scene, scene_to_svg(scene, label=about.name, desc=about.text), about)
 
 
 FORMATS = (".svg", ".png", ".pdf")
@@ -493,7 +518,10 @@ def save_picture(pic: Picture, path: str | os.PathLike[str], dpi: float = 150) -
     if ext not in FORMATS:
         raise SpecError(f"cannot write {os.fspath(path)!r}: the file name must end in .svg, .png or .pdf")
     if ext == ".svg":
-        data = '<?xml version="1.0" encoding="UTF-8"?>\n' + pic.svg + "\n"
+        svg = pic.svg
+        if pic.description is not None:  # a file on its own: its name as <title> too, for any viewer
+            svg = scene_to_svg(pic.scene, label=pic.description.name, desc=pic.description.text, title=True)
+        data = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
         with open(path, "w", encoding="utf-8") as f:
             f.write(data)
         return

@@ -27,6 +27,7 @@ from ..core.engine import CountResult, LayerCount
 from ..core.formula import group_digits
 from ..core.layers import LAYER_TYPES, Block, format_shape
 from ..errors import SpecError, shown
+from .contrast import NORMAL, ratio, readable
 
 #: The scene's width in units, the same for every picture (the SVG viewBox width).
 WIDTH = 1000.0
@@ -320,9 +321,44 @@ def mix(color: str, other: str, amount: float) -> str:
 
 
 def ink_on(fill: str) -> str:
-    """Black or white text, whichever reads better on ``fill``."""
-    r, g, b = _rgb(fill)
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#FFFFFF"
+    """Near-black or white text, whichever has the higher WCAG contrast on ``fill`` (4.5:1 or more).
+
+    On a mid-tone where neither #111111 nor white reaches 4.5:1, pure black does (it reaches
+    at least 4.58:1 on any colour).
+    """
+    dark, light = ratio("#111111", fill), ratio("#FFFFFF", fill)
+    if max(dark, light) >= NORMAL:
+        return "#111111" if dark >= light else "#FFFFFF"
+    return "#000000"
+
+
+def text_backgrounds(scene: Scene) -> list[tuple[Text, str]]:
+    """Every text of ``scene`` with the colour it is drawn on (the last filled shape under its middle)."""
+    shapes: list[tuple[float, float, float, float, str]] = []
+    out: list[tuple[Text, str]] = []
+    for item, _group in scene.walk():
+        if isinstance(item, Rect) and item.fill.startswith("#"):
+            shapes.append((item.x, item.y, item.x + item.w, item.y + item.h, item.fill))
+        elif isinstance(item, Ellipse) and item.fill.startswith("#"):
+            shapes.append((item.cx - item.rx, item.cy - item.ry, item.cx + item.rx, item.cy + item.ry, item.fill))
+        elif isinstance(item, Text):
+            x0, y0, x1, y1 = item.box()
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            under = [s[4] for s in shapes if s[0] <= mx <= s[2] and s[1] <= my <= s[3]]
+            out.append((item, under[-1] if under else scene.palette["bg"]))
+    return out
+
+
+def legible(scene: Scene) -> Scene:
+    """Move any text colour that does not reach 4.5:1 on what it sits on just far enough that it does.
+
+    The views colour some labels with their gate's hue (the gate titles, the equations); on a
+    white page Okabe-Ito orange or green is under 3:1, so the hue is darkened there (lightened on
+    a dark page) and the label still reads as its gate's colour.
+    """
+    for text, background in text_backgrounds(scene):
+        text.color = readable(text.color, background)
+    return scene
 
 
 def block_fill(kind: str, block: Block) -> str:
@@ -451,7 +487,7 @@ class Builder:
         self.items.append(Path(points, color or self.p["line"], sw, arrow=True, **kw))
 
     def scene(self, height: float, view: str) -> Scene:
-        return Scene(self.items, WIDTH, math.ceil(height), view, self.dark, self.notes)
+        return legible(Scene(self.items, WIDTH, math.ceil(height), view, self.dark, self.notes))
 
 
 def heading(b: Builder, result: CountResult, title: str | None, y: float) -> float:

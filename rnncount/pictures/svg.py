@@ -93,8 +93,14 @@ def _item(item: Any, hatch_id: str, arrows: dict[str, str]) -> str:
     raise TypeError(f"cannot draw {type(item).__name__}")  # pragma: no cover
 
 
-def scene_to_svg(scene: Scene, *, label: str = "") -> str:
-    """The scene as one ``<svg class="rnncount-picture">`` element (no XML prolog: it is inlined)."""
+def scene_to_svg(scene: Scene, *, label: str = "", desc: str = "", title: bool = False) -> str:
+    """The scene as one ``<svg class="rnncount-picture">`` element (no XML prolog: it is inlined).
+
+    ``label`` is its accessible name and ``desc`` its description (a ``<desc>`` the picture
+    points to with ``aria-describedby``; see :mod:`rnncount.pictures.describe`). ``title``
+    also writes the name as the picture's ``<title>``, for a file on its own: inline, a
+    picture-wide ``<title>`` would be a tooltip over every gap between the blocks' own.
+    """
     p = scene.palette
     # Ids are made from the content, so the same picture is the same markup, and two different
     # pictures in one page never share a pattern or a marker. The placeholder (NUL, which no
@@ -102,14 +108,19 @@ def scene_to_svg(scene: Scene, *, label: str = "") -> str:
     uid = "\x00id\x00"
     hatch_id = f"{uid}-hatch"
     w, h = _n(scene.width), _n(scene.height)
+    described = f' aria-describedby="{uid}-desc"' if desc else ""
     head = (
         f'<svg class="rnncount-picture" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
         f'width="100%" preserveAspectRatio="xMidYMin meet" role="img" '
         f'data-view="{scene.view}" data-theme="{"dark" if scene.dark else "light"}" '
-        f'aria-label="{_attr(label)}" font-family="{_attr(FONT_FAMILY)}" '
+        f'aria-label="{_attr(label)}"{described} font-family="{_attr(FONT_FAMILY)}" '
         f'style="max-width:100%;height:auto;display:block;background:{p["bg"]}">'
     )
     out = [head]
+    if title and label:
+        out.append(f"<title>{escape(label, quote=False)}</title>")
+    if desc:
+        out.append(f'<desc id="{uid}-desc">{escape(desc, quote=False)}</desc>')
     colors = {item.color for item, _ in scene.walk() if isinstance(item, Path) and item.arrow}
     arrows = {color: f"{uid}-arrow{k}" for k, color in enumerate(sorted(colors))}
     out.append(

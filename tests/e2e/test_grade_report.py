@@ -74,7 +74,7 @@ def test_the_report_renders_with_nothing_fetched(page: Any, artifacts: Path, tmp
 
     mistake_rows = page.locator("table.mistakes tr")
     assert mistake_rows.count() == len(data["mistakes"]) + 1
-    first = mistake_rows.nth(1).locator("td")
+    first = mistake_rows.nth(1).locator("th, td")  # the row header (th scope=row), then the cells
     top = next(iter(data["mistakes"]))
     assert first.nth(0).inner_text().endswith(top) and int(first.nth(1).inner_text()) == data["mistakes"][top]
     assert len(first.nth(3).inner_text()) > 40  # the teaching sentence
@@ -82,7 +82,7 @@ def test_the_report_renders_with_nothing_fetched(page: Any, artifacts: Path, tmp
     problem_rows = page.locator("table.problems tr")
     assert problem_rows.count() == N + 1
     for k, p in enumerate(data["problems"], start=1):
-        cells = problem_rows.nth(k).locator("td").all_inner_texts()
+        cells = problem_rows.nth(k).locator("th, td").all_inner_texts()
         assert [int(c) for c in cells[:3]] == [p["problem"], p["answered"], p["right"]]
     assert page.locator("table.students tr").count() == len(data["students"]) + 1
 

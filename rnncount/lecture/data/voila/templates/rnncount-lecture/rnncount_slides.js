@@ -5,6 +5,10 @@
  * a focused control. The URL's hash (#/N, 1-based) follows the slide, so a reload stays there.
  * Slides may still be arriving (Voila streams the page while the kernel runs): a hash that names a
  * slide not yet on the page is honoured as soon as that slide arrives.
+ *
+ * For screen readers: every slide is a group named "Slide N of M: its heading"; the counter is a
+ * polite live region that says the same; a slide change moves the focus to the new slide's heading
+ * (or the slide itself), so reading goes on from there, and the keys keep moving slides.
  */
 (function () {
   "use strict";
@@ -37,13 +41,64 @@
     return (s || 1) - 1;
   }
 
+  function heading(slide) {
+    return slide.querySelector("h1, h2, h3");
+  }
+
+  function headingText(slide) {
+    var h = heading(slide);
+    return h ? h.textContent.replace(/\u00b6/g, "").replace(/\s+/g, " ").trim() : "";
+  }
+
   function paint() {
     var all = slides();
     var total = finished ? all.length : expected();
     var counter = document.getElementById("rn-counter");
     var bar = document.getElementById("rn-progress-bar");
+    all.forEach(function (s, k) {
+      var title = headingText(s);
+      var label = "Slide " + (k + 1) + " of " + total + (title ? ": " + title : "");
+      if (s.getAttribute("aria-label") !== label) s.setAttribute("aria-label", label);
+      if (s.getAttribute("role") !== "group") {
+        s.setAttribute("role", "group");
+        s.setAttribute("aria-roledescription", "slide");
+        // A slide taller than the screen scrolls: Tab reaches it, and ArrowUp/ArrowDown scroll it.
+        s.setAttribute("tabindex", "0");
+      }
+    });
     if (counter) counter.textContent = all.length ? (current + 1) + " / " + total : "";
+    // What a screen reader hears (the counter itself is hidden from it): "Slide 3 of 12: heading".
+    var spoken = document.getElementById("rn-spoken");
+    var said = all.length && all[current] ? all[current].getAttribute("aria-label") : "";
+    if (spoken && spoken.textContent !== said) spoken.textContent = said;
     if (bar) bar.style.width = total ? (100 * (current + 1) / total) + "%" : "0";
+  }
+
+  function reachScrollers(slide) {
+    // Boxes inside the slide that scroll (a wide equation, a tall picture) join the Tab order, named,
+    // so the keyboard can scroll them too.
+    slide.querySelectorAll("div, pre").forEach(function (el) {
+      if (el.hasAttribute("tabindex") || el.closest(".jupyter-widgets")) return; // live widgets: see rnncount.dashboards.a11y
+      var style = window.getComputedStyle(el);
+      var scrollsX = el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(style.overflowX);
+      var scrollsY = el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(style.overflowY);
+      if (!scrollsX && !scrollsY) return;
+      el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+      if (!el.hasAttribute("aria-label")) {
+        var what = el.classList.contains("rnncount-diagram") ? "picture" : "part of the slide";
+        el.setAttribute("aria-label", what + " (scroll it with the arrow keys)");
+      }
+    });
+  }
+
+  function focusSlide(slide) {
+    // The heading when there is one (read first, then the slide goes on); tabindex -1 makes it
+    // focusable without putting it in the Tab order, and the slide keys still work from it.
+    var target = heading(slide) || slide;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.classList.add("rn-focus-target");
+    try { target.focus({preventScroll: true}); } catch (err) { target.focus(); }
   }
 
   function show(index, opts) {
@@ -65,8 +120,11 @@
       });
       var leaving = document.activeElement;
       if (leaving && leaving !== document.body && all[current] && all[current].contains(leaving)) leaving.blur();
+      var moved = current >= 0; // the first slide placed on load keeps the page's own focus
       current = index;
       all[index].scrollTop = 0;
+      reachScrollers(all[index]);
+      if (moved) focusSlide(all[index]);
       // Widgets laid out while hidden measure themselves again (Lumino listens to resize).
       window.dispatchEvent(new Event("resize"));
     }
@@ -80,6 +138,7 @@
   function controlHasFocus() {
     var a = document.activeElement;
     if (!a || a === document.body || a === document.documentElement) return false;
+    if (a.matches("section.rn-slide, .rn-focus-target")) return false; // the slide itself: keys move slides
     return a.matches(CONTROLS) || !!a.closest(".widget-slider, .jupyter-widgets.widget-text, .widget-dropdown");
   }
 
