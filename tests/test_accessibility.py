@@ -23,6 +23,7 @@ from rnncount.pictures import layout as L
 from rnncount.pictures.contrast import LARGE, NORMAL, luminance, ratio, readable
 from rnncount.pictures.describe import describe
 from rnncount.pictures.drawing import layout, picture, to_svg
+from rnncount.pictures.registry import VIEWS
 
 REPO = Path(__file__).resolve().parents[1]
 NS = "{http://www.w3.org/2000/svg}"
@@ -85,7 +86,7 @@ def _block_said(text: str, name: str, params: int) -> bool:
     )
 
 
-@pytest.mark.parametrize("view", L.VIEWS)
+@pytest.mark.parametrize("view", VIEWS)
 def test_every_description_names_every_block_and_its_count(view: str) -> None:
     kinds: set[str] = set()
     for result in CASES:
@@ -114,7 +115,7 @@ def test_every_description_names_every_block_and_its_count(view: str) -> None:
 def test_the_description_of_an_lstm_reads_as_the_picture() -> None:
     about = describe(count("LSTM(32)", (20, 100)), "weights")
     assert about.name == "rnncount picture, weight blocks: lstm; total 17,024 parameters"
-    for gate, colour in (("input gate i", "blue"), ("forget gate f", "orange"), ("candidate c̃", "green")):
+    for gate, colour in (("input gate i_t", "blue"), ("forget gate f_t", "orange"), ("candidate c̃_t", "green")):
         assert f"The {gate}, in {colour}, 4,256 parameters" in about.text
     assert "W_xi, the input kernel, 100 by 32: 3,200 parameters" in about.text
     assert about.text.endswith("Total: 17,024 parameters.")
@@ -226,7 +227,7 @@ def test_every_text_of_every_picture_reaches_aa_in_both_themes() -> None:
             continue
         kinds = set().union(*(kinds_in(lc.layer) for lc in result.layers))
         views = (
-            L.VIEWS
+            VIEWS
             if kinds
             <= {
                 "LSTM",
