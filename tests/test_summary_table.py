@@ -13,8 +13,8 @@ import pytest
 from _stacks import random_case, random_grid_case
 
 import rnncount
+from rnncount.bridges.keras import build_model, summary_text
 from rnncount.core.summary import LABEL, summary_table
-from rnncount.keras_bridge import build_model, summary_text
 
 pytestmark = pytest.mark.keras
 

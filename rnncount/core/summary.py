@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ..engine import CountResult, LayerCount
 from ..errors import RnncountTypeError, SpecError, type_name
-from ..layers import format_shape
+from .engine import CountResult, LayerCount
+from .layers import format_shape
 
 #: Keras stores the weights of these models as float32: 4 bytes a parameter.
 BYTES_PER_PARAM = 4
