@@ -70,3 +70,23 @@ def test_the_guard_blocks() -> None:
     """The guard itself works: with it, importing numpy fails (so the test above can fail)."""
     run = subprocess.run([sys.executable, "-c", GUARD + "import numpy"], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "blocked" in run.stderr
+
+
+def test_every_browser_notebook_runs_without_numpy_matplotlib_keras_or_tensorflow() -> None:
+    """Each cell of the browser notebooks, run in order with the heavy packages blocked."""
+    import json
+
+    from rnncount.site.build import BROWSER_NOTEBOOKS, notebook_dir
+
+    for name, _, _ in BROWSER_NOTEBOOKS:
+        nb = json.loads((notebook_dir() / name).read_text())
+        assert nb["metadata"]["kernelspec"]["display_name"] == "Python (Pyodide)", name
+        cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+        assert cells, name
+        body = "\n".join(f"_ = eval(compile({src!r}, 'cell', 'exec'))" for src in cells)
+        check = "\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in BLOCKED)\nprint('HEAVY', heavy)\n"
+        run = subprocess.run(
+            [sys.executable, "-c", GUARD + body + check], capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0, f"{name}: {run.stderr[-2000:]}"
+        assert "HEAVY []" in run.stdout, f"{name}: {run.stdout[-500:]}"
