@@ -85,8 +85,6 @@ def test_every_browser_notebook_runs_without_numpy_matplotlib_keras_or_tensorflo
         assert cells, name
         body = "\n".join(f"_ = eval(compile({src!r}, 'cell', 'exec'))" for src in cells)
         check = "\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in BLOCKED)\nprint('HEAVY', heavy)\n"
-        run = subprocess.run(
-            [sys.executable, "-c", GUARD + body + check], capture_output=True, text=True, timeout=300
-        )
+        run = subprocess.run([sys.executable, "-c", GUARD + body + check], capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, f"{name}: {run.stderr[-2000:]}"
         assert "HEAVY []" in run.stdout, f"{name}: {run.stdout[-500:]}"
