@@ -202,13 +202,13 @@ def fetch_downloads(cache: Path | None = None) -> Path:
 
 
 def _rnncount_files() -> list[tuple[str, bytes]]:
-    """The modules the browser imports: every ``.py`` of the package, without the site builder and lecture data."""
+    """The modules the browser imports: every ``.py`` of the package (the command line imports them all), no data."""
     root = Path(__file__).resolve().parents[1]
     out = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root.parent).as_posix()
         parts = rel.split("/")
-        if "__pycache__" in parts or parts[1] == "site":
+        if "__pycache__" in parts:
             continue
         out.append((rel, path.read_bytes()))
     return out

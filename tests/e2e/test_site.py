@@ -213,3 +213,90 @@ def test_simple_rnn_notebook_runs_in_the_browser(browser: Any, served: StaticSer
     finally:
         context.close()
     assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+# --- the pure modules' tests, run inside Pyodide ----------------------------------------------------
+
+#: Test files whose tests need no Keras, NumPy or matplotlib (those marked ``keras`` are deselected),
+#: with the helpers they import. They run under pytest in the site's own kernel.
+PYODIDE_TESTS = ("test_grade.py", "test_homework.py", "test_blocks_and_formulas.py")
+PYODIDE_HELPERS = ("conftest.py", "_stacks.py", "test_keras_grid.py")
+
+# Run code in the page's kernel and collect what it prints.
+_EXECUTE_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let out = '';
+  const future = kernel.requestExecute({code, store_history: false});
+  future.onIOPub = msg => {
+    const t = msg.header.msg_type, c = msg.content;
+    if (t === 'stream') out += c.text;
+    if (t === 'error') out += c.ename + ': ' + c.evalue + '\\n' + (c.traceback || []).join('\\n');
+  };
+  const reply = await future.done;
+  return {status: reply.content.status, out};
+}"""
+
+
+def wheel_of_installed(dist: str, dest: Path) -> Path:
+    """A wheel of an installed pure-Python distribution, from its own files (nothing is downloaded)."""
+    import base64
+    import hashlib
+    import importlib.metadata
+    import zipfile
+
+    d = importlib.metadata.distribution(dist)
+    name, version = d.metadata["Name"].replace("-", "_"), d.version
+    files = [f for f in d.files or [] if not str(f).startswith("..") and "__pycache__" not in str(f)]
+    files = [f for f in files if not str(f).endswith(("RECORD", "INSTALLER", "REQUESTED", "direct_url.json"))]
+    path = dest / f"{name}-{version}-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            data = Path(f.locate()).read_bytes()
+            zf.writestr(str(f), data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{f},sha256={digest},{len(data)}")
+        info = next(str(f).split("/")[0] for f in files if ".dist-info/" in str(f))
+        record.append(f"{info}/RECORD,,")
+        zf.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return path
+
+
+def test_pure_modules_tests_pass_inside_pyodide(browser: Any, site: Path, served: StaticServer) -> None:
+    tests_dir = Path(__file__).resolve().parents[1]
+    extra = site / "_pyodide_tests"
+    extra.mkdir(exist_ok=True)
+    for name in (*PYODIDE_TESTS, *PYODIDE_HELPERS):
+        (extra / name).write_bytes((tests_dir / name).read_bytes())
+    wheels = [wheel_of_installed(d, extra).name for d in ("pytest", "pluggy", "iniconfig")]
+    base = f"{served.base}/_pyodide_tests"
+    code = f"""
+import os, sys, micropip
+from pyodide.http import pyfetch
+await micropip.install({[f"{base}/{w}" for w in wheels]!r}, deps=False)
+os.makedirs("/tmp/pyodide_tests", exist_ok=True)
+for name in {[*PYODIDE_TESTS, *PYODIDE_HELPERS]!r}:
+    data = await (await pyfetch("{base}/" + name)).bytes()
+    open("/tmp/pyodide_tests/" + name, "wb").write(data)
+import pytest
+os.chdir("/tmp/pyodide_tests")
+rc = pytest.main(["-q", "-x", "-m", "not keras", "-p", "no:cacheprovider", "-p", "no:faulthandler", "--capture=sys",
+                  "-W", "ignore::pytest.PytestUnknownMarkWarning", *{list(PYODIDE_TESTS)!r}])
+print("PYTEST_EXIT", int(rc))
+"""
+    outside: list[str] = []
+    context = site_context(browser, served, outside)
+    try:
+        pg = context.new_page()
+        open_site_notebook(pg, served, "00_start.ipynb")
+        pg.set_default_timeout(600_000)
+        result = pg.evaluate(_EXECUTE_JS, code)
+    finally:
+        context.close()
+    out = result["out"]
+    print(out[-3000:])
+    assert result["status"] == "ok", out[-4000:]
+    assert "PYTEST_EXIT 0" in out, out[-4000:]
+    passed = re.search(r"(\d+) passed", out)
+    assert passed and int(passed.group(1)) >= 60, out[-2000:]
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
