@@ -63,8 +63,10 @@ LECTURE_TAGS = {LECTURE_SKIP, "slide"}
 KEPT_TAGS = NBVAL_TAGS | LECTURE_TAGS
 SETUP_HEADING = "## Setup"
 
-# The only outputs a checked cell may store: text that nbval compares and a reader can read.
-TEXT_MIMES = ("text/plain",)
+# The only outputs a checked cell may store: what nbval compares and a reader sees without a kernel. Text,
+# and SVG pictures: rnncount's own, and Matplotlib's written with a fixed hash salt and no date, are the same
+# bytes on every run (a PNG is not, and nbval does not compare it).
+TEXT_MIMES = ("text/plain", "image/svg+xml")
 
 _NUMBERED = re.compile(r"^\s*\d+\s*[.·:)-]\s*")
 
@@ -225,7 +227,7 @@ def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
 
 
 def _clean_output(out: Any) -> Any | None:
-    """Keep a checked cell's text output; drop images, widget views and rich displays."""
+    """Keep a checked cell's text and SVG output; drop bitmaps, widget views and rich displays."""
     kind = out.get("output_type")
     if kind == "stream":
         return nbformat.v4.new_output("stream", name=out["name"], text=out["text"])
