@@ -323,6 +323,15 @@ def _add_quiz(sub: Any) -> None:
 SUBCOMMANDS.append(_add_quiz)
 
 
+def _add_site(sub: Any) -> None:
+    from .site.build import add_site_command
+
+    add_site_command(sub)
+
+
+SUBCOMMANDS.append(_add_site)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",

@@ -16,7 +16,7 @@ import traitlets
 
 import rnncount
 from rnncount.core.formula import group_digits
-from rnncount.dashboards.panels import ModelCache
+from rnncount.dashboards.panels import SUMMARY_LINE_LENGTH, ModelCache
 from rnncount.dashboards.widgets import Explorer, StackExplorer, managed
 from rnncount.errors import RnncountTypeError
 from rnncount.pictures.drawing import MAX_LAYERS, VIEWS, to_svg
@@ -403,7 +403,11 @@ def test_without_keras_the_dashboard_still_counts_and_draws(monkeypatch: pytest.
     monkeypatch.setattr(keras_bridge, "keras", unavailable)
     w = rnncount.explore("SimpleRNN", units=3, features=2, cache=ModelCache())
     assert w.model is None
-    assert w.summary_text == "Keras model not built: Keras 3 with TensorFlow is not installed (test)"
+    # rnncount's own table in Keras's layout, labelled as rnncount's; never "pip install tensorflow".
+    from rnncount.core.summary import LABEL, summary_table
+
+    assert w.summary_text == summary_table(rnncount.count("SimpleRNN(3)", (20, 2)), line_length=SUMMARY_LINE_LENGTH)
+    assert LABEL in w.summary_text and "pip install" not in w._summary.value
     assert w.formula_text == rnncount.count("SimpleRNN(3)", (20, 2)).formula_text
     check_picture(w)
     assert len(svg_blocks(svg_root(w.picture_svg))) == 3

@@ -21,6 +21,7 @@ from typing import Any
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
 from ..core.layers import LAYER_TYPES, Layer
+from ..core.summary import summary_table
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from ..pictures.layout import kind_of
 
@@ -238,7 +239,11 @@ def model_summary(
     max_params: int = DASHBOARD_MAX_PARAMS,
     max_layers: int = DASHBOARD_MAX_LAYERS,
 ) -> tuple[str, DisplayModel | None]:
-    """The Keras summary text of ``result`` (built through the cache), or why it was not built."""
+    """The Keras summary text of ``result`` (built through the cache), or why it was not built.
+
+    Where Keras cannot be imported (in a browser, on Pyodide) it is rnncount's own table in Keras's
+    layout, labelled as rnncount's, never advice to install TensorFlow.
+    """
     if len(result.layers) > max_layers:
         return (
             f"Keras model not built: {len(result.layers):,} layers are more than a dashboard builds in Keras "
@@ -247,7 +252,9 @@ def model_summary(
         )
     try:
         entry = cache.get(result, max_params=max_params)
-    except (BuildTooLargeError, KerasUnavailableError) as err:
+    except KerasUnavailableError:
+        return summary_table(result, line_length=SUMMARY_LINE_LENGTH), None
+    except BuildTooLargeError as err:
         return f"Keras model not built: {err}", None
     return entry.summary, entry
 
