@@ -63,8 +63,12 @@ LECTURE_TAGS = {LECTURE_SKIP, "slide"}
 KEPT_TAGS = NBVAL_TAGS | LECTURE_TAGS
 SETUP_HEADING = "## Setup"
 
-# The only outputs a checked cell may store: text that nbval compares and a reader can read.
+# The only outputs a checked cell may store: text that nbval compares and a reader can read, and
+# rnncount's pictures, inline SVG sent as HTML (drawn deterministically, so nbval can compare them too;
+# a reader on GitHub or nbviewer sees the picture with no kernel).
 TEXT_MIMES = ("text/plain",)
+PICTURE_MIME = "text/html"
+PICTURE_MARK = '<svg class="rnncount-picture"'
 
 _NUMBERED = re.compile(r"^\s*\d+\s*[.·:)-]\s*")
 
@@ -225,12 +229,17 @@ def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
 
 
 def _clean_output(out: Any) -> Any | None:
-    """Keep a checked cell's text output; drop images, widget views and rich displays."""
+    """Keep a checked cell's text output and rnncount's SVG pictures; drop images, widget views, rich displays."""
     kind = out.get("output_type")
     if kind == "stream":
         return nbformat.v4.new_output("stream", name=out["name"], text=out["text"])
     if kind in ("execute_result", "display_data"):
         data = {m: out["data"][m] for m in TEXT_MIMES if m in out.get("data", {})}
+        html = out.get("data", {}).get(PICTURE_MIME, "")
+        if isinstance(html, list):
+            html = "".join(html)
+        if html.startswith(PICTURE_MARK):
+            data[PICTURE_MIME] = html
         if not data:
             return None
         new = nbformat.v4.new_output(kind, data=data)
