@@ -15,17 +15,9 @@ import os
 from importlib import import_module
 from typing import Any
 
-from .engine import CountResult, LayerCount, count
-from .errors import (
-    BuildTooLargeError,
-    KerasUnavailableError,
-    ModelFileError,
-    RnncountError,
-    RnncountTypeError,
-    SpecError,
-)
-from .formula import Formula
-from .layers import (  # the layers around recurrent ones, and RNN(cell)
+from .core.engine import CountResult, LayerCount, count
+from .core.formula import Formula
+from .core.layers import (  # the layers around recurrent ones, and RNN(cell)
     GRU,
     LSTM,
     RNN,
@@ -51,7 +43,15 @@ from .layers import (  # the layers around recurrent ones, and RNN(cell)
     StackedRNNCells,
     TimeDistributed,
 )
-from .spec import format_spec, parse_shape, parse_spec
+from .core.spec import format_spec, parse_shape, parse_spec
+from .errors import (
+    BuildTooLargeError,
+    KerasUnavailableError,
+    ModelFileError,
+    RnncountError,
+    RnncountTypeError,
+    SpecError,
+)
 
 __version__ = "0.1.0"
 
@@ -63,20 +63,20 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 # Names served lazily, so that `import rnncount` stays free of TensorFlow and matplotlib.
 _LAZY = {
-    "build_model": "rnncount.keras_bridge",
-    "explain": "rnncount.keras_bridge",
-    "summary_text": "rnncount.keras_bridge",
-    "from_keras": "rnncount.keras_bridge",
-    "load_model_file": "rnncount.keras_bridge",
-    "count_keras_layer": "rnncount.keras_bridge",
-    "diagram": "rnncount.drawing",
-    "picture": "rnncount.drawing",
-    "explore": "rnncount.widgets",
-    "explore_stack": "rnncount.widgets",
-    "Exercise": "rnncount.exercises",
-    "diagnose": "rnncount.exercises",
-    "problem_set": "rnncount.homework",
-    "count_torch": "rnncount.pytorch",
+    "build_model": "rnncount.bridges.keras",
+    "explain": "rnncount.bridges.keras",
+    "summary_text": "rnncount.bridges.keras",
+    "from_keras": "rnncount.bridges.keras",
+    "load_model_file": "rnncount.bridges.keras",
+    "count_keras_layer": "rnncount.bridges.keras",
+    "diagram": "rnncount.pictures.drawing",
+    "picture": "rnncount.pictures.drawing",
+    "explore": "rnncount.dashboards.widgets",
+    "explore_stack": "rnncount.dashboards.widgets",
+    "Exercise": "rnncount.classroom.exercises",
+    "diagnose": "rnncount.classroom.exercises",
+    "problem_set": "rnncount.classroom.homework",
+    "count_torch": "rnncount.bridges.pytorch",
 }
 
 

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from .engine import count
+from .core.engine import count
+from .core.formula import group_digits
+from .core.layers import format_shape
 from .errors import RnncountError, SpecError
-from .formula import group_digits
-from .layers import format_shape
 
 EXIT_OK = 0
 EXIT_WRONG = 1
@@ -55,7 +55,7 @@ def _fail(message: str) -> int:
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """Refuse, in rnncount's words, arguments that would otherwise fail deep inside with Python's."""
-    from .spec import looks_numeric, parse_int
+    from .core.spec import looks_numeric, parse_int
 
     spec = getattr(args, "spec", None)
     if isinstance(spec, str) and not spec.strip():
@@ -79,12 +79,12 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _cmd_count(args: argparse.Namespace) -> int:
     if getattr(args, "framework", "keras") != "keras":
-        from .pytorch import cmd_count_framework
+        from .bridges.pytorch import cmd_count_framework
 
         return cmd_count_framework(args)
     result = count(args.spec, args.input)
     if args.keras:
-        from .keras_bridge import build_model
+        from .bridges.keras import build_model
 
         model = build_model(result, zeros=True)
         # A functional model (attention, merges, several outputs) also lists its InputLayer.
@@ -117,7 +117,7 @@ def _cmd_count(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     """Exit 0 when every formula agrees with Keras, 1 on any mismatch, 2 for a file that is not a model."""
-    from .keras_bridge import explain, load_model_file
+    from .bridges.keras import explain, load_model_file
 
     model = load_model_file(args.model)
     explanation = explain(model)
@@ -169,7 +169,7 @@ SUBCOMMANDS: list[Callable[[Any], None]] = [_add_count, _add_explain]
 
 
 def _add_lecture(sub: Any) -> None:
-    from .lecture import add_lecture
+    from .lecture.mode import add_lecture
 
     add_lecture(sub)
 
@@ -178,13 +178,13 @@ SUBCOMMANDS.append(_add_lecture)
 
 
 def _add_check(sub: Any) -> None:
-    from .exercises import add_check_command
+    from .classroom.exercises import add_check_command
 
     add_check_command(sub)
 
 
 def _add_homework(sub: Any) -> None:
-    from .homework import add_homework_command
+    from .classroom.homework import add_homework_command
 
     add_homework_command(sub)
 
@@ -193,7 +193,7 @@ SUBCOMMANDS += [_add_check, _add_homework]
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
-    from .drawing import picture, save_picture
+    from .pictures.drawing import picture, save_picture
 
     pic = picture(args.spec, args.input, view=args.view, dark=args.dark, layer=args.layer)
     try:
@@ -229,7 +229,7 @@ SUBCOMMANDS.append(_add_draw)
 
 
 def _add_grade(sub: Any) -> None:
-    from .grade import add_grade_command
+    from .classroom.grade import add_grade_command
 
     add_grade_command(sub)
 

@@ -20,7 +20,7 @@ from rnncount import (
     SimpleRNN,
     TimeDistributed,
 )
-from rnncount import layers as L
+from rnncount.core import layers as L
 
 MERGE_MODES = ["concat", "sum", "mul", "ave"]
 

@@ -30,11 +30,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnncount
-from rnncount import drawing, exercises, grade
+from rnncount.classroom import exercises, grade
+from rnncount.classroom.exercises import Choice, Design, Exercise, Inverse, Ranking
 from rnncount.cli import main
+from rnncount.core.formula import group_digits
 from rnncount.errors import digits, shown
-from rnncount.exercises import Choice, Design, Exercise, Inverse, Ranking
-from rnncount.formula import group_digits
+from rnncount.pictures import drawing
 
 # Huge numbers and specs make long reprs of the generated calls; hypothesis warns about each.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")

@@ -104,7 +104,7 @@ def test_console_script_runs_without_a_traceback():
 
 @pytest.mark.keras
 def test_explain_a_saved_model(capsys, tmp_path):
-    keras = rnncount.keras_bridge.keras()
+    keras = rnncount.bridges.keras.keras()
     inp = keras.Input(shape=(10, 3), name="x")
     x = keras.layers.LSTM(4, return_sequences=True, name="lstm")(inp)
     x = keras.layers.Conv1D(2, 3, name="conv")(x)
@@ -243,7 +243,7 @@ def test_an_unforeseen_error_is_still_one_line(capsys, monkeypatch):
 
 
 def test_keras_refusals_become_one_line(capsys, monkeypatch):
-    import rnncount.keras_bridge as bridge
+    import rnncount.bridges.keras as bridge
 
     def refuse(layer, name, zeros=False):
         raise ValueError("Argument `seed` must be an integer.\nReceived: seed=x")

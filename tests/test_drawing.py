@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 import rnncount
-from rnncount.drawing import GATE_COLORS, blocks_drawn, diagram
-from rnncount.formula import group_digits
-from rnncount.layers import format_shape
+from rnncount.core.formula import group_digits
+from rnncount.core.layers import format_shape
+from rnncount.pictures.drawing import GATE_COLORS, blocks_drawn, diagram
 
 SPECS = [
     ("Dense(3)", (7,)),
@@ -50,7 +50,7 @@ def _key(block: object, layer: str) -> tuple:
 @pytest.fixture(scope="module")
 def keras_counts() -> dict[str, list[int]]:
     """Keras's own per-layer counts for every spec (the oracle)."""
-    from rnncount.keras_bridge import build_model
+    from rnncount.bridges.keras import build_model
 
     out = {}
     for spec, shape in SPECS:
@@ -201,12 +201,12 @@ def test_accepts_layers_layer_counts_and_errors_teach() -> None:
 
 
 def test_rnncount_diagram_is_the_function() -> None:
-    import rnncount.drawing
+    import rnncount.pictures.drawing
 
-    assert rnncount.diagram is rnncount.drawing.diagram
+    assert rnncount.diagram is rnncount.pictures.drawing.diagram
     assert isinstance(rnncount.diagram("Dense(2)", (3,)), Figure)
     assert rnncount.diagram.__doc__.startswith("Draw the weight blocks")
-    assert rnncount.picture is rnncount.drawing.picture
+    assert rnncount.picture is rnncount.pictures.drawing.picture
 
 
 def test_import_rnncount_stays_light() -> None:
@@ -231,7 +231,9 @@ def test_only_public_matplotlib_is_used() -> None:
     import inspect
     import re
 
-    from rnncount import drawing, picture_layout, picture_views, svg
+    from rnncount.pictures import drawing, svg
+    from rnncount.pictures import layout as picture_layout
+    from rnncount.pictures import views as picture_views
 
     for module in (drawing, picture_layout, picture_views, svg):
         source = inspect.getsource(module)

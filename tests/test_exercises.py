@@ -16,8 +16,8 @@ import pytest
 from _stacks import random_case
 
 import rnncount
+from rnncount.classroom.exercises import MISCONCEPTIONS, MISTAKES, RULES, Exercise, Feedback, candidates, parse_answer
 from rnncount.cli import main
-from rnncount.exercises import MISCONCEPTIONS, MISTAKES, RULES, Exercise, Feedback, candidates, parse_answer
 
 SEED_STACK = "GRU(4, return_sequences=True) > GRU(2, return_sequences=True) > SimpleRNN(25) > Dense(1)"
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
@@ -439,7 +439,7 @@ def test_every_wrong_count_gets_one_sentence():
 
 
 def test_shape_questions_do_not_reuse_the_count_labels():
-    from rnncount.exercises import SHAPE_TITLES
+    from rnncount.classroom.exercises import SHAPE_TITLES
 
     bidi = Exercise("Bidirectional(GRU(8, return_sequences=True))", (30, 5), ask="shape")
     fb = bidi.check("(None, 30, 8)")
@@ -455,7 +455,7 @@ def test_shape_questions_do_not_reuse_the_count_labels():
 
 
 def test_choice_checks_keys_texts_and_per_option_feedback():
-    from rnncount.exercises import Choice
+    from rnncount.classroom.exercises import Choice
 
     q = Choice(
         "Which knob, doubled, more than doubles the count?",
@@ -482,7 +482,7 @@ def test_choice_checks_keys_texts_and_per_option_feedback():
 
 
 def test_inverse_finds_the_size_on_random_layers():
-    from rnncount.exercises import Inverse
+    from rnncount.classroom.exercises import Inverse
 
     rng = random.Random(23)
     for _ in range(60):
@@ -508,7 +508,7 @@ def test_inverse_finds_the_size_on_random_layers():
 
 
 def test_inverse_names_a_known_mistake_when_a_wrong_value_fits_it():
-    from rnncount.exercises import Inverse
+    from rnncount.classroom.exercises import Inverse
 
     q = Inverse("LSTM(32)", (20, "{i}"), rnncount.count("LSTM(32)", (20, 100)).total, unknown="i")
     fb = q.check(99)  # with PyTorch's two bias vectors, i = 99 gives the same count
@@ -516,7 +516,7 @@ def test_inverse_names_a_known_mistake_when_a_wrong_value_fits_it():
 
 
 def test_design_accepts_any_answer_that_meets_the_requirements():
-    from rnncount.exercises import Design
+    from rnncount.classroom.exercises import Design
 
     q = Design("A GRU for 30 timesteps of 8 features.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)")
     for units in range(1, 80):
@@ -541,7 +541,7 @@ def test_design_accepts_any_answer_that_meets_the_requirements():
 def test_ranking_key_and_feedback_on_every_order():
     import itertools
 
-    from rnncount.exercises import Ranking
+    from rnncount.classroom.exercises import Ranking
 
     specs = ["LSTM(8)", "GRU(10)", "SimpleRNN(20)", "Bidirectional(SimpleRNN(8))"]
     q = Ranking(specs, (20, 16))
@@ -563,7 +563,7 @@ def test_ranking_key_and_feedback_on_every_order():
 
 def test_nothing_is_shown_before_the_student_asks():
     pytest.importorskip("ipywidgets")
-    from rnncount.exercises import Choice, Design, Inverse, Ranking
+    from rnncount.classroom.exercises import Choice, Design, Inverse, Ranking
 
     questions = [
         Exercise("LSTM(4) > Dense(1)", (30, 5)),
@@ -592,7 +592,7 @@ def test_nothing_is_shown_before_the_student_asks():
 
 def test_verify_checks_every_key_against_keras_and_prints_one_line(capsys):
     pytest.importorskip("keras")
-    from rnncount.exercises import Choice, Design, Inverse, Ranking, verify
+    from rnncount.classroom.exercises import Choice, Design, Inverse, Ranking, verify
 
     questions = [
         Exercise("Bidirectional(GRU(4, return_sequences=True)) > Dense(2)", (30, 5), layer=2),
@@ -609,7 +609,7 @@ def test_verify_checks_every_key_against_keras_and_prints_one_line(capsys):
 
 
 def test_hints_of_the_new_kinds_never_give_the_key_away():
-    from rnncount.exercises import Design, Inverse, Ranking
+    from rnncount.classroom.exercises import Design, Inverse, Ranking
 
     inverse = Inverse("LSTM({h})", (20, 100), 17_024)
     assert inverse.values == [32]

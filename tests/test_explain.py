@@ -12,8 +12,8 @@ import random
 import pytest
 
 import rnncount
+from rnncount.bridges.keras import count_keras_layer, explain, keras
 from rnncount.errors import RnncountTypeError
-from rnncount.keras_bridge import count_keras_layer, explain, keras
 
 pytestmark = pytest.mark.keras
 
@@ -94,7 +94,7 @@ def test_encoder_decoder_with_initial_state():
     model = k.Model([enc_in, dec_in, gru_in], out, name="seq2seq")
     exp = assert_all_counted(model)
     encoder = next(r for r in exp.rows if r.name == "encoder")
-    assert encoder.output_shape == rnncount.layers.format_shape(_shapes(model.get_layer("encoder").output))
+    assert encoder.output_shape == rnncount.core.layers.format_shape(_shapes(model.get_layer("encoder").output))
 
 
 def test_stateful_layers():
@@ -132,7 +132,7 @@ def test_bidirectional_return_state_shows_every_output(merge_mode):
     outs = L.Bidirectional(L.LSTM(4, return_state=True), merge_mode=merge_mode, name="bi")(inp)
     model = k.Model(inp, outs)
     exp = assert_all_counted(model)
-    assert exp.rows[0].output_shape == rnncount.layers.format_shape(_shapes(outs))
+    assert exp.rows[0].output_shape == rnncount.core.layers.format_shape(_shapes(outs))
     # The same layer as a spec string, and its shapes.
     spec = f"Bidirectional(LSTM(4, return_state=True), merge_mode={merge_mode!r})"
     result = rnncount.count(spec, (6, 3))
@@ -222,7 +222,7 @@ def test_subclassed_models_read_the_build_config():
     # weights may have none (Keras records no build for it), and then its shape shows as "?".
     assert all(r.output_shape != "?" for r in exp.rows if r.keras_params)
     conv = next(r for r in exp.rows if r.type == "Conv1D")
-    assert conv.output_shape == rnncount.layers.format_shape((None, 9, 5))  # from the build config
+    assert conv.output_shape == rnncount.core.layers.format_shape((None, 9, 5))  # from the build config
 
 
 def test_unknown_and_zero_weight_layers_are_named_honestly():
@@ -262,7 +262,7 @@ def test_a_lambda_has_no_weights_and_an_unknowable_shape():
 
 
 def test_a_mismatch_is_reported(monkeypatch):
-    import rnncount.keras_bridge as bridge
+    import rnncount.bridges.keras as bridge
 
     model = rnncount.build_model("LSTM(4) > Dense(2, name='head')", (5, 3))
     real = bridge._from_keras

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 import rnncount
+from rnncount.bridges.keras import keras, load_model_file
 from rnncount.cli import main
-from rnncount.keras_bridge import keras, load_model_file
 
 pytestmark = pytest.mark.keras
 
@@ -57,7 +57,7 @@ def test_a_good_file_exits_0_with_the_table_and_json(capsys, saved):
 
 
 def test_a_mismatch_exits_1(capsys, saved, monkeypatch):
-    import rnncount.keras_bridge as bridge
+    import rnncount.bridges.keras as bridge
 
     real = bridge._from_keras
     monkeypatch.setattr(bridge, "_from_keras", lambda layer: rnncount.Dense(7) if layer.name == "head" else real(layer))

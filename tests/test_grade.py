@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from rnncount.classroom.exercises import MISCONCEPTIONS, candidates
+from rnncount.classroom.grade import TEACHING, ClassGrades, grade_answers, grade_csv
+from rnncount.classroom.homework import problem_set
 from rnncount.cli import main
-from rnncount.exercises import MISCONCEPTIONS, candidates
-from rnncount.grade import TEACHING, ClassGrades, grade_answers, grade_csv
-from rnncount.homework import problem_set
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 8
@@ -313,7 +313,7 @@ def test_every_checker_mistake_has_a_teaching_sentence():
 
 
 def test_grade_copies_none_of_the_checkers_words():
-    source = (ROOT / "rnncount" / "grade.py").read_text(encoding="utf-8")
+    source = (ROOT / "rnncount" / "classroom" / "grade.py").read_text(encoding="utf-8")
     for m in MISCONCEPTIONS.values():
         # Short titles ("close miss") are ordinary words; longer ones and the summaries are the checker's text.
         assert m.summary not in source and (len(m.title) < 20 or m.title not in source), m.key
@@ -551,9 +551,9 @@ def test_the_readmes_teacher_loop_runs_as_written(tmp_path, capsys, monkeypatch)
 
 def test_shape_questions_are_graded_like_check_ask_shape(tmp_path, capsys, monkeypatch):
     """Should a problem set ask for an output shape, the answer is read and checked as `check --ask shape` does."""
-    import rnncount.grade as grade_module
-    from rnncount.exercises import Exercise
-    from rnncount.homework import Problem, ProblemSet
+    import rnncount.classroom.grade as grade_module
+    from rnncount.classroom.exercises import Exercise
+    from rnncount.classroom.homework import Problem, ProblemSet
 
     spec = "LSTM(4, return_sequences=True) > Dense(1)"
     shape_question = Exercise(spec, (30, 5), layer=1, ask="shape")

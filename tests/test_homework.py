@@ -8,8 +8,8 @@ import random
 import pytest
 
 import rnncount
+from rnncount.classroom.homework import DIFFICULTIES, TOPICS, keras_code, problem_set
 from rnncount.cli import main
-from rnncount.homework import DIFFICULTIES, TOPICS, keras_code, problem_set
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -93,7 +93,7 @@ def test_answers_are_the_engines_counts():
 @pytest.mark.keras
 def test_every_answer_equals_keras_count_params():
     """A few hundred problems from several seeds and every difficulty, each built in real Keras."""
-    from rnncount.keras_bridge import build_model, keras
+    from rnncount.bridges.keras import build_model, keras
 
     problems = [p for seed in range(4) for d in ("mixed", "hard") for p in problem_set(seed, 40, d).problems]
     problems += [p for p in problem_set("class-2026", 60).problems]
@@ -113,7 +113,7 @@ def test_every_answer_equals_keras_count_params():
 
 @pytest.mark.keras
 def test_the_printed_keras_code_builds_the_same_model():
-    from rnncount.keras_bridge import keras
+    from rnncount.bridges.keras import keras
 
     k = keras()
     for p in [*problem_set(77, 8).problems, *problem_set(77, 12, "hard").problems]:

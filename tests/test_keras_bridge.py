@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import rnncount
-from rnncount.keras_bridge import keras, summary_text
+from rnncount.bridges.keras import keras, summary_text
 
 pytestmark = pytest.mark.keras
 
@@ -86,7 +86,7 @@ def test_explain_refuses_an_unbuilt_model_with_the_lesson():
 
 
 def test_from_keras_round_trip():
-    from rnncount.keras_bridge import from_keras
+    from rnncount.bridges.keras import from_keras
 
     specs = [
         "LSTM(4, use_bias=False, return_sequences=True)",

@@ -15,7 +15,7 @@ import pytest
 from _stacks import NEW_KINDS, has_new_layer, invalid_case, kinds_in, random_grid_case
 
 import rnncount
-from rnncount.keras_bridge import build_model, keras, keras_layer
+from rnncount.bridges.keras import build_model, keras, keras_layer
 
 CASES_PER_CHUNK = 60
 CHUNKS = 20  # 1,200 random stacks in all, over 1,000 of them with the layers around recurrent ones

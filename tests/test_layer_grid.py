@@ -14,7 +14,7 @@ import pytest
 from _stacks import Case
 from test_keras_grid import check_case
 
-from rnncount.keras_bridge import keras
+from rnncount.bridges.keras import keras
 
 pytestmark = pytest.mark.keras
 

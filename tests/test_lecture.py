@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from rnncount.cli import EXIT_USAGE, main
-from rnncount.lecture import (
+from rnncount.lecture.mode import (
     DATA,
     MATHJAX_JS,
     SKIP_TAG,
@@ -233,7 +233,7 @@ def test_package_data_ships_the_templates() -> None:
     """pyproject.toml's package data covers every file lecture mode reads."""
     import tomllib
 
-    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["rnncount"]
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["rnncount.lecture"]
     package = DATA.parent
     files = [p for p in DATA.rglob("*") if p.is_file()]
     assert files

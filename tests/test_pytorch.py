@@ -11,8 +11,8 @@ from importlib.util import find_spec
 import pytest
 
 import rnncount
+from rnncount.bridges.pytorch import count_torch, torch_modules
 from rnncount.cli import main
-from rnncount.pytorch import count_torch, torch_modules
 
 needs_torch = pytest.mark.skipif(find_spec("torch") is None, reason="torch is not installed (pip install '.[pytorch]')")
 
@@ -44,7 +44,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_import_does_not_load_torch():
-    code = "import sys, rnncount.pytorch as p\np.count_torch('LSTM(4)', (3, 5))\nprint('torch' in sys.modules)"
+    code = "import sys, rnncount.bridges.pytorch as p\np.count_torch('LSTM(4)', (3, 5))\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -326,7 +326,7 @@ def test_errors_are_one_family():
 
 
 def test_group_digits_refuses_what_it_cannot_write():
-    from rnncount.formula import group_digits
+    from rnncount.core.formula import group_digits
 
     assert group_digits(10**4299) == f"{10**4299:,}"
     with pytest.raises(SpecError, match="too large to write out: it has 5,001 digits"):
@@ -353,8 +353,8 @@ def test_echoes_are_short_and_safe():
 
 @pytest.mark.keras
 def test_the_activation_names_are_keras_own():
-    from rnncount.keras_bridge import keras
-    from rnncount.layers import ACTIVATIONS
+    from rnncount.bridges.keras import keras
+    from rnncount.core.layers import ACTIVATIONS
 
     activations = keras().activations
     public = {
@@ -371,7 +371,7 @@ def test_the_activation_names_are_keras_own():
 @pytest.mark.keras
 def test_options_rnncount_accepts_are_options_keras_builds():
     """Every option value rnncount lets through builds in Keras: a typo never ends in a Keras traceback."""
-    from rnncount.keras_bridge import build_model
+    from rnncount.bridges.keras import build_model
 
     values = [None, True, False, 0, 1, -1, 0.5, 1.0, 1.5, "x", "relu", "rellu", 2]
     options = {

@@ -15,10 +15,10 @@ matplotlib.use("Agg")
 from _stacks import random_case
 
 import rnncount
-from rnncount.drawing import VIEWS, blocks_drawn, diagram, layout, picture, to_svg
-from rnncount.formula import group_digits
-from rnncount.layers import format_shape
-from rnncount.picture_layout import GATE_COLORS, GATE_TITLES, MAX_LAYERS, block_fill
+from rnncount.core.formula import group_digits
+from rnncount.core.layers import format_shape
+from rnncount.pictures.drawing import VIEWS, blocks_drawn, diagram, layout, picture, to_svg
+from rnncount.pictures.layout import GATE_COLORS, GATE_TITLES, MAX_LAYERS, block_fill
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -122,7 +122,7 @@ def test_every_block_carries_the_engines_numbers_and_a_tooltip() -> None:
 @pytest.fixture(scope="module")
 def keras_cases() -> list[tuple[rnncount.CountResult, list[int]]]:
     """Random stacks with Keras's own per-layer counts (the oracle)."""
-    from rnncount.keras_bridge import build_model
+    from rnncount.bridges.keras import build_model
 
     rng = random.Random(5)
     out = []
@@ -529,7 +529,7 @@ def test_estimated_label_widths_hold_the_text_as_matplotlib_draws_it() -> None:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    from rnncount.drawing import _mathtext
+    from rnncount.pictures.drawing import _mathtext
 
     measure = TextToPath()
     checked = 0

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 import rnncount
 from rnncount.cli import EXIT_OK, EXIT_USAGE, main
-from rnncount.drawing import diagram, draw, to_svg
+from rnncount.pictures.drawing import diagram, draw, to_svg
 
 MB = 1024 * 1024
 

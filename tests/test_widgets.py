@@ -15,11 +15,11 @@ import pytest
 import traitlets
 
 import rnncount
-from rnncount.drawing import MAX_LAYERS, VIEWS, to_svg
+from rnncount.core.formula import group_digits
+from rnncount.dashboards.panels import ModelCache
+from rnncount.dashboards.widgets import Explorer, StackExplorer, managed
 from rnncount.errors import RnncountTypeError
-from rnncount.formula import group_digits
-from rnncount.views import ModelCache
-from rnncount.widgets import Explorer, StackExplorer, managed
+from rnncount.pictures.drawing import MAX_LAYERS, VIEWS, to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -395,7 +395,7 @@ def test_a_picture_is_the_same_markup_however_it_was_reached() -> None:
 
 
 def test_without_keras_the_dashboard_still_counts_and_draws(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rnncount import keras_bridge
+    from rnncount.bridges import keras as keras_bridge
 
     def unavailable() -> None:
         raise rnncount.KerasUnavailableError("Keras 3 with TensorFlow is not installed (test)")
@@ -602,7 +602,7 @@ def test_display_models_leave_keras_state_alone() -> None:
     """Built without allocating weights, and nothing in Keras keeps them alive (or allocates them later)."""
     import keras
 
-    from rnncount.views import build_display_model
+    from rnncount.dashboards.panels import build_display_model
 
     result = rnncount.count("Bidirectional(LSTM(512)) > Dense(3)", (20, 512))
     model = build_display_model(result)
@@ -615,7 +615,7 @@ def test_display_models_leave_keras_state_alone() -> None:
     del model
     gc.collect()
     assert ref() is None
-    for module in (rnncount.views, rnncount.widgets):
+    for module in (rnncount.dashboards.panels, rnncount.dashboards.widgets):
         assert "keras.src" not in Path(module.__file__).read_text(encoding="utf-8")
 
 
@@ -626,7 +626,7 @@ def test_a_thousand_layer_stack_is_bounded_in_time_and_memory() -> None:
     import time
     import tracemalloc
 
-    from rnncount.widgets import ROWS_SHOWN
+    from rnncount.dashboards.widgets import ROWS_SHOWN
 
     layers = [rnncount.Dense(2) for _ in range(1000)]
     result = rnncount.count(layers, (4,))

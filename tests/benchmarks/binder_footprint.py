@@ -25,7 +25,7 @@ import psutil
 from nbclient import NotebookClient
 
 MOVES = """
-import rnncount.widgets as _w
+import rnncount.dashboards.widgets as _w
 _dash = next(v for v in list(globals().values()) if isinstance(v, (_w.Explorer, _w.StackExplorer)))
 _controls = [c for k, c in _dash.controls.items() if k in ("units", "features", "timesteps")]
 for _k in range(50):

@@ -11,7 +11,7 @@ drives Debian's Chromium with Playwright. For every move it presses the right ar
 focused units handle and measures, inside the page, from the keydown event until the formula
 (typeset by MathJax), the Keras summary and the SVG picture all show the new setting's numbers,
 and the browser has painted that frame. The expected numbers come from ``rnncount.count`` and
-the expected picture labels from ``rnncount.drawing.to_svg``, computed here. Every setting is
+the expected picture labels from ``rnncount.pictures.drawing.to_svg``, computed here. Every setting is
 new (the kernel's summary cache never helps). Goal: p95 <= 150 ms at both sizes.
 """
 
@@ -96,8 +96,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def expected(state: dict[str, Any]) -> dict[str, Any]:
     """What the three views must show for the dashboard's control values."""
-    from rnncount.drawing import to_svg
-    from rnncount.formula import group_digits
+    from rnncount.core.formula import group_digits
+    from rnncount.pictures.drawing import to_svg
 
     result = explore_expected(state)
     root = ET.fromstring(to_svg(result, view="weights"))

@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from rnncount.classroom.exercises import candidates
+from rnncount.classroom.grade import _auto_workers
+from rnncount.classroom.homework import problem_set
 from rnncount.cli import main
-from rnncount.exercises import candidates
-from rnncount.grade import _auto_workers
-from rnncount.homework import problem_set
 
 GOAL_S = 5.0
 

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib.pyplot as plt
 
     import rnncount
-    from rnncount.views import MODELS
+    from rnncount.dashboards.panels import MODELS
 
     rng = random.Random(args.seed)
     w = rnncount.explore()

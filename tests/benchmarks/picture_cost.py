@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
 import rnncount
-from rnncount.drawing import diagram, draw, to_svg
+from rnncount.pictures.drawing import diagram, draw, to_svg
 
 
 def main() -> None:

@@ -379,7 +379,7 @@ def shutdown_kernels(server: Server) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a dashboard (rnncount.widgets) from the page
+# Reading a dashboard (rnncount.dashboards.widgets) from the page
 # ---------------------------------------------------------------------------------------------
 
 _IMAGE_B64_JS = """

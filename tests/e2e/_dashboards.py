@@ -1,4 +1,4 @@
-"""Reading rnncount's dashboards (rnncount.widgets) in a page, and what they must show for given control values."""
+"""Reading rnncount's dashboards (rnncount.dashboards.widgets) in a page, and what they must show."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from _browser import UPDATE_S, math_text, normalize_math, poll, shows_number, slider_value
 
 import rnncount
-from rnncount.engine import CountResult
-from rnncount.layers import format_shape
+from rnncount.core.engine import CountResult
+from rnncount.core.layers import format_shape
 
 
 def explore_expected(state: dict[str, Any]) -> CountResult:
@@ -52,7 +52,7 @@ def picture_expected(result: CountResult, view: str = "weights", layer: int | No
     """What the page's picture must hold for ``result``: rnncount's SVG texts and block counts, in order."""
     import xml.etree.ElementTree as ET
 
-    from rnncount.drawing import to_svg
+    from rnncount.pictures.drawing import to_svg
 
     root = ET.fromstring(to_svg(result, view=view, layer=layer))
     texts = ["".join(t.itertext()) for t in root.iter() if t.tag in ("text", f"{SVG_NS}text")]

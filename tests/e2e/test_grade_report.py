@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from rnncount.classroom.exercises import MISCONCEPTIONS, candidates
+from rnncount.classroom.homework import problem_set
 from rnncount.cli import main
-from rnncount.exercises import MISCONCEPTIONS, candidates
-from rnncount.homework import problem_set
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,7 @@
 """In a real JupyterLab, in a real browser: run the notebooks, move the sliders with the keyboard, read the page.
 
 Expected numbers come from ``rnncount.count`` for the values the sliders show; the picture must be inline
-SVG whose labels and blocks are exactly those of ``rnncount.drawing.to_svg`` for that count (the kernel and
+SVG whose labels and blocks are exactly those of ``rnncount.pictures.drawing.to_svg`` for that count (the kernel and
 this test share one environment). Every wait is for a state of the page, never for a fixed time.
 """
 
@@ -36,7 +36,7 @@ from _dashboards import (
 )
 
 import rnncount
-from rnncount.engine import CountResult
+from rnncount.core.engine import CountResult
 
 pytestmark = pytest.mark.e2e
 

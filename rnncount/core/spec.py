@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import RnncountError, RnncountTypeError, SpecError, a_type, shown, type_name
+from ..errors import RnncountError, RnncountTypeError, SpecError, a_type, shown, type_name
 from .layers import (
     LAYER_TYPES,
     MAX_SIZE,

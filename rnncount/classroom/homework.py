@@ -19,9 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RnncountTypeError, SpecError, digits, shown, too_large, type_name
-from .exercises import Exercise
-from .layers import (
+from ..core.layers import (
     GRU,
     LAYER_TYPES,
     LSTM,
@@ -35,7 +33,9 @@ from .layers import (
     SimpleRNN,
     TimeDistributed,
 )
-from .spec import looks_numeric, parse_int
+from ..core.spec import looks_numeric, parse_int
+from ..errors import RnncountTypeError, SpecError, digits, shown, too_large, type_name
+from .exercises import Exercise
 
 DIFFICULTIES = ("easy", "medium", "hard")
 

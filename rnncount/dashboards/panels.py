@@ -1,12 +1,12 @@
 """What the dashboards show, computed without any widget: formula, Keras summary, picture.
 
-The widgets in :mod:`rnncount.widgets` only wire controls to these functions, so the
+The widgets in :mod:`rnncount.dashboards.widgets` only wire controls to these functions, so the
 logic can be tested (and benchmarked) on its own. Keras is imported on first use.
 
 Speed comes from two places: display models are built without allocating their
 weights (only the shapes matter), and their summaries are kept in an LRU cache keyed
 by the spec and the input shape. The picture is SVG markup from
-:func:`rnncount.drawing.to_svg`: text, never pixels, so it costs no rendering here.
+:func:`rnncount.pictures.drawing.to_svg`: text, never pixels, so it costs no rendering here.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import CountResult, count
-from .errors import BuildTooLargeError, KerasUnavailableError, SpecError
-from .formula import group_digits
-from .layers import GATE_NAMES, Layer
+from ..core.engine import CountResult, count
+from ..core.formula import group_digits
+from ..core.layers import GATE_NAMES, Layer
+from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
 
 #: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
 SUMMARY_LINE_LENGTH = 96
@@ -52,7 +52,7 @@ def build_display_model(result: CountResult, max_params: int = DASHBOARD_MAX_PAR
     and ``summary()`` read only shapes. Such a model cannot be trained or called; use
     :func:`rnncount.build_model` for that.
     """
-    from .keras_bridge import build_model, keras
+    from ..bridges.keras import build_model, keras
 
     k = keras()
     # Keras lists every deferred variable in its per-thread global state, to allocate them all
@@ -112,7 +112,7 @@ class ModelCache:
             self.hits += 1
             return found
         self.misses += 1
-        from .keras_bridge import summary_text
+        from ..bridges.keras import summary_text
 
         model = build_display_model(result, max_params)
         entry = DisplayModel(summary_text(model, line_length=SUMMARY_LINE_LENGTH), int(model.count_params()))
@@ -189,7 +189,7 @@ def stack_table_html(result: CountResult) -> str:
     for k, lc in enumerate(result.layers, 1):
         running += lc.params
         formula = lc.formula.text if lc.params else "0 (no weights)"
-        from .layers import format_shape
+        from ..core.layers import format_shape
 
         rows.append(
             "<tr>"

@@ -5,7 +5,7 @@ weight blocks of the same layer (PyTorch stores the kernels transposed, gate row
 stacked, and keeps a second bias vector per gate). ``torch`` is imported only by
 :func:`torch_modules`, which builds the real modules so the counts can be checked.
 
->>> from rnncount.pytorch import count_torch
+>>> from rnncount.bridges.pytorch import count_torch
 >>> count_torch("LSTM(4) > Dense(1)", (30, 5)).total
 181
 """
@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._text import grid
-from .engine import CountResult, LayerCount, count
-from .formula import group_digits
-from .layers import (
+from ..core.engine import CountResult, LayerCount, count
+from ..core.formula import group_digits
+from ..core.layers import (
     GRU,
     LSTM,
     Bidirectional,
@@ -34,6 +33,7 @@ from .layers import (
     SimpleRNN,
     TimeDistributed,
 )
+from ..core.text import grid
 
 #: The torch.nn class for each Keras recurrent layer.
 TORCH_RNN = {"SimpleRNN": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
@@ -370,7 +370,7 @@ def cmd_count_framework(args: Any) -> int:
     """``rnncount count ... --framework pytorch|both``."""
     import json
 
-    from .errors import SpecError
+    from ..errors import SpecError
 
     if args.latex or args.keras:
         flag = "--latex" if args.latex else "--keras"

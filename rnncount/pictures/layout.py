@@ -1,7 +1,7 @@
 """One layout for every picture: boxes, labels and arrows in abstract units, no drawing library.
 
-A :class:`Scene` is what :mod:`rnncount.svg` writes as inline SVG and what
-:mod:`rnncount.drawing` draws with Matplotlib, so both show the same picture: the
+A :class:`Scene` is what :mod:`rnncount.pictures.svg` writes as inline SVG and what
+:mod:`rnncount.pictures.drawing` draws with Matplotlib, so both show the same picture: the
 numbers are placed once, here, and every number comes from the engine's blocks.
 
 Units: the scene is :data:`WIDTH` units wide whatever it shows (SVG user units; the
@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import CountResult, LayerCount
-from .errors import SpecError, shown
-from .formula import group_digits
-from .layers import Block, Layer, format_shape
+from ..core.engine import CountResult, LayerCount
+from ..core.formula import group_digits
+from ..core.layers import Block, Layer, format_shape
+from ..errors import SpecError, shown
 
 VIEWS = ("weights", "unrolled", "cell")
 

@@ -48,10 +48,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .engine import CountResult, LayerCount, count
-from .errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
-from .formula import group_digits
-from .layers import (
+from ..core.engine import CountResult, LayerCount, count
+from ..core.formula import group_digits
+from ..core.layers import (
     GRU,
     LSTM,
     MAX_SIZE,
@@ -66,7 +65,8 @@ from .layers import (
     _Recurrent,
     format_shape,
 )
-from .spec import format_spec, looks_numeric, parse_int
+from ..core.spec import format_spec, looks_numeric, parse_int
+from ..errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,7 @@ def _rule_pytorch(result: CountResult, k: int) -> int | None:
     lc = result.layers[k]
     if _cell(lc.layer) is None:
         return None
-    from .pytorch import torch_params
+    from ..bridges.pytorch import torch_params
 
     return torch_params(lc)
 
@@ -1149,7 +1149,7 @@ def diagnose(spec: str | Sequence[Layer], input_shape: Any, answer: Any, layer: 
 
 
 def _keras_model(result: CountResult) -> Any:
-    from .keras_bridge import build_model
+    from ..bridges.keras import build_model
 
     return build_model(result, zeros=True)
 
@@ -1785,7 +1785,7 @@ def exercise_widget(ex: Question) -> Any:
 
 
 def _cmd_check(args: Any) -> int:
-    from .cli import EXIT_OK, EXIT_WRONG
+    from ..cli import EXIT_OK, EXIT_WRONG
 
     ex = Exercise(args.spec, args.input, layer=args.layer, ask=args.ask)
     feedback = ex.check(args.answer)

@@ -1,7 +1,7 @@
 """Grade a class: every student's answers in, grades and a map of the class's mistakes out.
 
 Each student's problem set is recomputed from their seed with
-:func:`rnncount.homework.problem_set` (so ``n`` and ``difficulty`` must be the ones the
+:func:`rnncount.classroom.homework.problem_set` (so ``n`` and ``difficulty`` must be the ones the
 homework was given with), and every answer is checked by the same checker as
 ``rnncount check``: right, or the known mistake it looks like, a close miss, or no known
 mistake. A blank answer is unanswered, not wrong.
@@ -15,7 +15,7 @@ The answers come as a CSV file with a header, in one of two forms:
 Other columns (an e-mail, a time stamp) are ignored. A row that cannot be used is listed
 with its line number and skipped; a file that cannot be used at all raises :class:`SpecError`.
 
->>> from rnncount.homework import problem_set
+>>> from rnncount.classroom.homework import problem_set
 >>> key = problem_set("ada", n=2)
 >>> rows = [("Ada", "ada", 1, str(key.problems[0].answer)), ("Ada", "ada", 2, "")]
 >>> grades = grade_answers(rows, n=2)
@@ -37,15 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import RnncountTypeError, SpecError, a_type, shown
+from ..core.formula import group_digits
+from ..core.layers import format_shape
+from ..errors import RnncountTypeError, SpecError, a_type, shown
 from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
-from .formula import group_digits
 from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
 from .homework import _seed as homework_seed  # the exact seed rule of `rnncount homework --seed`
-from .layers import format_shape
 
 #: How to teach against each of the checker's mistakes: one sentence per key of
-#: :data:`rnncount.exercises.MISCONCEPTIONS` (what the checker *says* to the student is its own).
+#: :data:`rnncount.classroom.exercises.MISCONCEPTIONS` (what the checker *says* to the student is its own).
 TEACHING: dict[str, str] = {
     "gru_reset_after": (
         "Put the two GRU formulas side by side, g*(i*h + h*h + h) for reset_after=False and g*(i*h + h*h + 2h) "
@@ -839,7 +839,7 @@ def _plural(k: int, word: str) -> str:
 
 
 def _text_report(g: ClassGrades) -> str:
-    from ._text import grid
+    from ..core.text import grid
 
     out = [
         f"Grades: {_plural(len(g.students), 'student')}, {_plural(g.n, 'problem')} each (difficulty: {g.difficulty})"
@@ -1004,7 +1004,7 @@ def _html_report(g: ClassGrades) -> str:
 def _cmd_grade(args: Any) -> int:
     import sys
 
-    from .cli import EXIT_OK
+    from ..cli import EXIT_OK
 
     grades = grade_csv(args.answers, args.n, args.difficulty)
     # The files first: a refusal to write them must be the only line on stderr (exit status 2).

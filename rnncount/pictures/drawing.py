@@ -1,6 +1,6 @@
 """Pictures of a layer or a stack: the weight blocks, the network unrolled in time, one step inside a cell.
 
-One layout (:mod:`rnncount.picture_layout`, boxes, labels and arrows in abstract
+One layout (:mod:`rnncount.pictures.layout`, boxes, labels and arrows in abstract
 units) and two small renderers from it:
 
 - :func:`to_svg` writes inline SVG for the page (dashboards, notebooks, slides):
@@ -29,10 +29,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import CountResult, LayerCount, count
-from .errors import RnncountTypeError, SpecError, shown
-from .layers import Layer
-from .picture_layout import (
+from ..core.engine import CountResult, LayerCount, count
+from ..core.layers import Layer
+from ..errors import RnncountTypeError, SpecError, shown
+from .layout import (
     GATE_COLORS,
     MAX_LAYERS,
     VIEWS,
@@ -139,7 +139,7 @@ def layout(
     _check_options("layout", view=view, dark=dark, title=title, error=error, layer=layer, compact=compact)
     if view == "weights":
         return weights_view(result, dark=dark, title=title, error=error, compact=compact)
-    from .picture_views import cell_view, unrolled_view
+    from .views import cell_view, unrolled_view
 
     make = unrolled_view if view == "unrolled" else cell_view
     return make(result, dark=dark, title=title, error=error, layer=layer)

@@ -15,7 +15,7 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from .errors import RnncountTypeError, SpecError, a_type, shown
+from ..errors import RnncountTypeError, SpecError, a_type, shown
 
 Shape = tuple  # (None, T, i) style: batch first, None for an unknown size
 OutputShape = Any  # a Shape, or a list of Shapes for layers that return several tensors

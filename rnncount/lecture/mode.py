@@ -1,7 +1,7 @@
 """Lecture mode: a notebook as slides, without code, large enough to project, with live dashboards.
 
 ``rnncount lecture notebooks/03_lstm.ipynb`` serves the notebook through Voila with a template of
-our own (``rnncount/lecture_data``): every ``#``/``##`` section, or a cell tagged ``slide``, begins a
+our own (``rnncount/lecture/data``): every ``#``/``##`` section, or a cell tagged ``slide``, begins a
 slide that fills the screen; the arrow keys, PageUp/PageDown, Space, Home and End move between them;
 cells tagged ``lecture-skip`` (and, untagged, the ``## Setup`` section and the ``<!--NAVIGATION-->``
 links) still run but are not shown. The notebook runs on a fresh kernel while the first slides are
@@ -40,14 +40,14 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from .drawing import THEME_ENV
-from .errors import SpecError
+from ..errors import SpecError
+from ..pictures.drawing import THEME_ENV
 
 #: Name of the Voila template (under ``DATA/voila/templates``) and of the export template.
 TEMPLATE_NAME = "rnncount-lecture"
 DECK_TEMPLATE_NAME = "rnncount-deck"
 #: The package's Jupyter data directory: put on JUPYTER_PATH, Voila finds the template there.
-DATA = Path(__file__).resolve().parent / "lecture_data"
+DATA = Path(__file__).resolve().parent / "data"
 TEMPLATE_DIR = DATA / "voila" / "templates" / TEMPLATE_NAME
 #: MathJax 3 (``es5/tex-svg-full.js`` of the npm package ``mathjax``), inlined into exported decks.
 MATHJAX_JS = DATA / "mathjax" / "tex-svg-full.js"
@@ -212,9 +212,9 @@ _CONFIG = """\
 # Written by rnncount lecture: mark slides and skipped cells before Voila renders the notebook.
 import functools
 
-import rnncount.lecture
+import rnncount.lecture.mode
 
-c.VoilaConfiguration.prelaunch_hook = functools.partial(rnncount.lecture.prelaunch_hook, start={start})
+c.VoilaConfiguration.prelaunch_hook = functools.partial(rnncount.lecture.mode.prelaunch_hook, start={start})
 """
 
 
@@ -514,7 +514,7 @@ def _execute(nb: Any, cwd: Path, timeout: int, theme: str = "light") -> None:
         if not ids:
             return
         probe = nbformat.v4.new_code_cell(
-            "import json as _json, rnncount.lecture as _lecture\n"
+            "import json as _json, rnncount.lecture.mode as _lecture\n"
             f"print(_json.dumps(_lecture.static_widget_outputs({json.dumps(ids)})))"
         )
         nb.cells.append(probe)  # nbclient writes the executed cell back into the notebook

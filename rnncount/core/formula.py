@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import RnncountTypeError, SpecError, digits, too_large, type_name
+from ..errors import RnncountTypeError, SpecError, digits, too_large, type_name
 from .layers import Block, Built
 
 

@@ -11,7 +11,7 @@ the control's assignment returns, so plain Python (and pytest) can drive them::
     w.controls["view"].value = "cell"
     w.formula_text, w.summary_text, w.picture_svg
 
-The picture is inline SVG (from :func:`rnncount.drawing.to_svg`): real text, sharp at
+The picture is inline SVG (from :func:`rnncount.pictures.drawing.to_svg`): real text, sharp at
 any zoom, as wide as its box, with a tooltip on every block. A toggle switches between
 the views "weights" (the weight blocks by gate), "unrolled" (the layer over the
 timesteps) and "cell" (one step inside the cell).
@@ -52,11 +52,11 @@ from typing import Any
 
 import ipywidgets as W
 
-from .engine import CountResult
-from .errors import RnncountTypeError, SpecError, shown
-from .layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
-from .spec import format_spec, parse_shape, parse_spec
-from .views import (
+from ..core.engine import CountResult
+from ..core.layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
+from ..core.spec import format_spec, parse_shape, parse_spec
+from ..errors import RnncountTypeError, SpecError, shown
+from .panels import (
     DASHBOARD_MAX_PARAMS,
     MODELS,
     DisplayModel,
@@ -96,7 +96,7 @@ _SLIDER_STYLE = {"description_width": "90px"}
 
 
 def _views() -> tuple[str, ...]:
-    from .drawing import VIEWS
+    from ..pictures.drawing import VIEWS
 
     return tuple(VIEWS)
 
@@ -138,10 +138,12 @@ def _choice(where: str, name: str, value: Any, choices: Sequence[str]) -> str:
 def _common_options(where: str, max_params: Any, cache: Any, view: Any, dark: Any) -> tuple[int, str, bool]:
     max_params = _whole(where, "max_params", max_params, 1, "the largest model built in Keras")
     if cache is not None and not isinstance(cache, ModelCache):
-        raise RnncountTypeError(f"{where}: cache must be a rnncount.views.ModelCache or None, got {_given(cache)}")
+        raise RnncountTypeError(
+            f"{where}: cache must be a rnncount.dashboards.panels.ModelCache or None, got {_given(cache)}"
+        )
     # dark=None: the environment's default (RNNCOUNT_THEME=dark, set by ``rnncount lecture --dark``).
     if dark is None:
-        from .drawing import default_dark
+        from ..pictures.drawing import default_dark
 
         dark = default_dark()
     return max_params, _choice(where, "view", view, _views()), _flag(where, "dark", dark)
@@ -277,7 +279,7 @@ class _Dashboard(W.VBox):
     def model(self) -> Any:
         """The Keras display model of the current setting, or None when it was not built.
 
-        Built with the shapes only (see :func:`rnncount.views.build_display_model`), on
+        Built with the shapes only (see :func:`rnncount.dashboards.panels.build_display_model`), on
         first access when the summary came from the cache.
         """
         if self._model is None and self.keras_params is not None and self.result is not None:
@@ -371,7 +373,7 @@ class _Dashboard(W.VBox):
         dropdown.layout.display = "flex" if len(options) > 1 and self.view != "weights" else "none"
 
     def _refresh_picture(self) -> None:
-        from .drawing import to_svg
+        from ..pictures.drawing import to_svg
 
         if self.result is None:  # a view changed while the dashboard is being built
             return

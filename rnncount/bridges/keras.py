@@ -16,19 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ._text import grid
-from .engine import CountResult, count
-from .errors import (
-    BuildTooLargeError,
-    KerasUnavailableError,
-    ModelFileError,
-    RnncountTypeError,
-    SpecError,
-    shown,
-    type_name,
-)
-from .formula import group_digits
-from .layers import (
+from ..core.engine import CountResult, count
+from ..core.formula import group_digits
+from ..core.layers import (
     GRU,
     LAMBDA_NOTE,
     LAYER_TYPES,
@@ -52,6 +42,16 @@ from .layers import (
     StackedRNNCells,
     TimeDistributed,
     format_shape,
+)
+from ..core.text import grid
+from ..errors import (
+    BuildTooLargeError,
+    KerasUnavailableError,
+    ModelFileError,
+    RnncountTypeError,
+    SpecError,
+    shown,
+    type_name,
 )
 
 #: Builds whose weights exceed this many parameters are refused (float32: 4 bytes each).
@@ -622,7 +622,7 @@ def _shape_of(tensor: Any) -> Any:
 
 def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
     """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
-    from .engine import LayerCount
+    from ..core.engine import LayerCount
 
     shapes = _input_shapes(layer, ours)
     if shapes is None:
@@ -635,7 +635,7 @@ def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
 
 
 def count_keras_layer(layer: Any) -> Any:
-    """The :class:`~rnncount.engine.LayerCount` of one built Keras layer, or ``None`` without a formula.
+    """The :class:`~rnncount.core.engine.LayerCount` of one built Keras layer, or ``None`` without a formula.
 
     The layer's input shapes come from its build config (or its input tensors), so it
     works however the layer was called and in any kind of model.

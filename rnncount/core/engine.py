@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._text import grid
-from .errors import RnncountTypeError, SpecError, a_type, shown, type_name
+from ..errors import RnncountTypeError, SpecError, a_type, shown, type_name
 from .formula import Formula, formula_for, group_digits
 from .layers import Block, Built, Layer, OutputShape, Shape, format_shape
 from .spec import format_spec, parse_shape, parse_spec
+from .text import grid
 
 
 def _json_shape(shape: OutputShape) -> Any:
@@ -244,7 +244,7 @@ class CountResult:
 
     def keras_model(self, *, zeros: bool = False, max_params: int | None = None) -> Any:
         """Build the real Keras model (imports Keras on first use)."""
-        from .keras_bridge import build_model
+        from ..bridges.keras import build_model
 
         kwargs = {} if max_params is None else {"max_params": max_params}
         return build_model(self, zeros=zeros, **kwargs)

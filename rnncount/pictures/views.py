@@ -1,6 +1,6 @@
 """The recurrence views: a layer unrolled over its timesteps, and one step inside its cell.
 
-Both are laid out as a :class:`~rnncount.picture_layout.Scene`, like the weights view,
+Both are laid out as a :class:`~rnncount.pictures.layout.Scene`, like the weights view,
 so the SVG and the Matplotlib renderers draw them alike. Every number comes from the
 layer's blocks and shapes.
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import CountResult, LayerCount
-from .formula import group_digits
-from .layers import Block, format_shape
-from .picture_layout import (
+from ..core.engine import CountResult, LayerCount
+from ..core.formula import group_digits
+from ..core.layers import Block, format_shape
+from .layout import (
     FONT,
     GATE_COLORS,
     GATE_TITLES,

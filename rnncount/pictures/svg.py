@@ -1,4 +1,4 @@
-"""Inline SVG from a laid-out :class:`~rnncount.picture_layout.Scene`.
+"""Inline SVG from a laid-out :class:`~rnncount.pictures.layout.Scene`.
 
 The markup scales with its box (``viewBox``, ``width="100%"``, no pixel size), keeps
 real ``<text>`` (selectable, searchable, sharp at any zoom) and gives every weight
@@ -13,7 +13,7 @@ import hashlib
 from html import escape
 from typing import Any
 
-from .picture_layout import Ellipse, Group, Path, Rect, Scene, Text, segments, sub_size
+from .layout import Ellipse, Group, Path, Rect, Scene, Text, segments, sub_size
 
 FONT_FAMILY = "'DejaVu Sans', Verdana, 'Helvetica Neue', Arial, sans-serif"
 MONO_FAMILY = "'DejaVu Sans Mono', Menlo, Consolas, monospace"

@@ -1,0 +1,1 @@
+"""Lecture mode: a notebook as full-screen slides (Voila) or as a static deck (nbconvert)."""
