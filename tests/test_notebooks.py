@@ -139,7 +139,12 @@ def test_outputs_only_on_checked_cells(path: Path) -> None:
             if kind == "stream":
                 assert out["name"] == "stdout", f"{where}: writes to stderr (a warning?): {out['text'][:200]}"
             else:
-                assert set(out.get("data", {})) <= {"text/plain"}, f"{where}: stores {set(out['data'])}"
+                data = out.get("data", {})
+                # Text, and rnncount's SVG pictures (so that a reader with no kernel sees them); nothing else.
+                allowed = (
+                    {"text/plain", "text/html"} if tool.is_picture_html(data.get("text/html", "")) else {"text/plain"}
+                )
+                assert set(data) <= allowed, f"{where}: stores {set(data)}"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
@@ -453,6 +458,23 @@ def test_tool_clean_strips_what_it_should() -> None:
     assert out.cells[2].outputs[0]["text"] == "2\n"
     assert out.cells[2].outputs[1]["data"] == {"text/plain": "<Figure>"}
     nbformat.validate(out)
+
+
+def test_tool_clean_keeps_rnncount_pictures() -> None:
+    """A checked cell keeps rnncount's SVG pictures (readers without a kernel see them); other HTML goes."""
+    svg = '<svg class="rnncount-picture" viewBox="0 0 10 10"></svg>'
+    html = [
+        svg,
+        f"<div><div>{svg}</div></div>",
+        "<table><tr><td>1</td></tr></table>",
+        f"<div>{svg}<script>x()</script></div>",
+    ]
+    cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nrnncount.picture('GRU(4)', (30, 5))", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": h, "text/plain": "<p>"}) for h in html]
+    out = tool.clean(nbformat.v4.new_notebook(cells=[cell]))
+    kept = [sorted(o["data"]) for o in out.cells[0].outputs]
+    assert kept == [["text/html", "text/plain"], ["text/html", "text/plain"], ["text/plain"], ["text/plain"]]
+    assert out.cells[0].outputs[0]["data"]["text/html"] == svg
 
 
 def test_tool_navigation_for_a_new_notebook(tmp_path: Path) -> None:

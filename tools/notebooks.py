@@ -217,6 +217,12 @@ def tag_lecture(nb: Any) -> Any:
     return nb
 
 
+def is_picture_html(html: str) -> bool:
+    """True for HTML made of rnncount pictures (one, or several in plain ``<div>`` boxes): static SVG, no script."""
+    text = html.strip()
+    return PICTURE_MARK in text and text.startswith(("<svg", "<div")) and "<script" not in text.lower()
+
+
 def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
     merged: list[Any] = []
     for out in outputs:
@@ -238,7 +244,7 @@ def _clean_output(out: Any) -> Any | None:
         html = out.get("data", {}).get(PICTURE_MIME, "")
         if isinstance(html, list):
             html = "".join(html)
-        if html.startswith(PICTURE_MARK):
+        if is_picture_html(html):
             data[PICTURE_MIME] = html
         if not data:
             return None
