@@ -10,8 +10,10 @@ Usage (from the repository root)::
 
 Cells whose source has a ``# NBVAL_CHECK_OUTPUT`` line are "checked": ``pytest --nbval-lax``
 compares their fresh output with the stored one, so they are committed with their outputs and an
-execution count (nbval skips the comparison for a cell whose execution count is empty). Every
-other cell is committed with no outputs and no execution count.
+execution count (nbval skips the comparison for a cell whose execution count is empty). A checked
+cell keeps its text and rnncount's SVG pictures, so that a reader on GitHub or nbviewer sees the key
+pictures with no kernel (and nbval compares them: they are drawn deterministically); other images and
+widget views are dropped. Every other cell is committed with no outputs and no execution count.
 
 Navigation: each notebook has a ``<!--NAVIGATION-->`` Markdown cell after its title cell and
 another at the end, linking the previous notebook, the index and the next one. The index
