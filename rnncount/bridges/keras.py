@@ -5,7 +5,6 @@ Keras (and TensorFlow) are imported on the first call, never at ``import rnncoun
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import math
@@ -19,28 +18,11 @@ from typing import Any
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
 from ..core.layers import (
-    GRU,
     LAMBDA_NOTE,
     LAYER_TYPES,
-    LSTM,
-    NO_WEIGHTS,
-    RNN,
-    AdditiveAttention,
-    Bidirectional,
-    Conv1D,
-    Conv2D,
-    Dense,
     Embedding,
-    GRUCell,
-    Lambda,
     Layer,
-    LayerNormalization,
-    LSTMCell,
     MultiHeadAttention,
-    SimpleRNN,
-    SimpleRNNCell,
-    StackedRNNCells,
-    TimeDistributed,
     format_shape,
 )
 from ..core.text import grid
@@ -96,78 +78,9 @@ def check_buildable(total: int, max_params: int = DEFAULT_MAX_PARAMS) -> None:
         )
 
 
-_KERNELS = ("kernel_initializer", "bias_initializer")
-
-
-def _zeros(layer: Layer) -> dict[str, str]:
-    # Zero initialisers skip the random (and, for recurrent kernels, orthogonal) draws;
-    # a display model only needs the shapes.
-    if isinstance(layer, Embedding):
-        return {"embeddings_initializer": "zeros"}
-    if isinstance(layer, (SimpleRNN, LSTM, GRU, LSTMCell, GRUCell, SimpleRNNCell)):
-        init = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros", "bias_initializer": "zeros"}
-        if isinstance(layer, (LSTM, LSTMCell)) and "unit_forget_bias" not in layer.extra:
-            init["unit_forget_bias"] = False  # else the forget-gate bias starts at ones
-        return init
-    if isinstance(layer, (Dense, Conv1D, Conv2D, MultiHeadAttention)):
-        return dict.fromkeys(_KERNELS, "zeros")
-    return {}
-
-
-def _plain_fields(layer: Layer) -> dict[str, Any]:
-    """The dataclass fields of a layer, which carry Keras's own argument names."""
-    return {f.name: getattr(layer, f.name) for f in dataclasses.fields(layer) if f.name not in ("name", "extra")}
-
-
 def keras_layer(layer: Layer, name: str | None, zeros: bool = False) -> Any:
-    """The Keras 3 layer for one rnncount layer, with an explicit name."""
-    L = keras().layers
-    init = _zeros(layer) if zeros else {}
-    extra = dict(getattr(layer, "extra", {}) or {})
-    named = {"name": name} if name else {}
-    if isinstance(layer, Dense):
-        return L.Dense(layer.units, use_bias=layer.use_bias, **named, **extra, **init)
-    if isinstance(layer, Embedding):
-        return L.Embedding(layer.input_dim, layer.output_dim, **named, **extra, **init)
-    if isinstance(layer, (SimpleRNN, LSTM, GRU)):
-        kwargs: dict[str, Any] = {
-            "use_bias": layer.use_bias,
-            "return_sequences": layer.return_sequences,
-            "return_state": layer.return_state,
-        }
-        if isinstance(layer, GRU):
-            kwargs["reset_after"] = layer.reset_after
-        return getattr(L, layer.kind)(layer.units, **named, **kwargs, **extra, **init)
-    if isinstance(layer, (SimpleRNNCell, LSTMCell, GRUCell)):
-        return getattr(L, layer.kind)(**_plain_fields(layer), **named, **extra, **init)
-    if isinstance(layer, StackedRNNCells):
-        cells = [keras_layer(c, f"{name}_{k}" if name else None, zeros) for k, c in enumerate(layer.cells)]
-        return L.StackedRNNCells(cells, **named, **extra)
-    if isinstance(layer, RNN):
-        cell = keras_layer(layer.cell, f"{name}_cell" if name else None, zeros)
-        return L.RNN(cell, return_sequences=layer.return_sequences, return_state=layer.return_state, **named, **extra)
-    if isinstance(layer, Bidirectional):
-        base = name or "bidirectional"
-        inner = keras_layer(layer.layer, f"{base}_{layer.layer.keras_base_name}", zeros)
-        back = layer.backward_layer
-        kwargs = {}
-        if back is not None:
-            kwargs["backward_layer"] = keras_layer(back, f"{base}_backward_{back.keras_base_name}", zeros)
-        return L.Bidirectional(inner, merge_mode=layer.merge_mode, **named, **kwargs, **extra)
-    if isinstance(layer, TimeDistributed):
-        inner = keras_layer(layer.layer, f"{name}_{layer.layer.keras_base_name}" if name else None, zeros)
-        return L.TimeDistributed(inner, **named, **extra)
-    if isinstance(layer, Lambda):
-        raise SpecError(LAMBDA_NOTE)
-    cls = getattr(L, layer.kind, None)
-    if cls is None:  # pragma: no cover - every layer type has its Keras class
-        raise SpecError(f"no Keras layer for {layer!r}")
-    kwargs = _plain_fields(layer)
-    if isinstance(layer, LayerNormalization) and not layer.rms_scaling:
-        kwargs.pop("rms_scaling")  # an option Keras only takes as a keyword of its own
-    if isinstance(layer, AdditiveAttention):
-        kwargs.pop("score_mode")
-    return cls(**kwargs, **named, **extra, **init)
+    """The Keras 3 layer for one rnncount layer, with an explicit name (each kind says how it is built)."""
+    return layer.to_keras(keras().layers, name, zeros, lambda inner, inner_name: keras_layer(inner, inner_name, zeros))
 
 
 def _call(klayer: Any, layer: Layer, x: Any) -> Any:
@@ -284,90 +197,13 @@ def from_keras(layer: Any) -> Layer | None:
         return None
 
 
-def _flags(layer: Any, *, backwards: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {} if layer.trainable else {"trainable": False}
-    if backwards and getattr(layer, "go_backwards", False):
-        extra["go_backwards"] = True  # tells a Bidirectional's backward layer from its forward one
-    return extra
-
-
-def _cell(cell: Any) -> Layer | None:
-    L = keras().layers
-    kind = type(cell).__name__
-    if kind == "StackedRNNCells" and type(cell) is L.StackedRNNCells:
-        cells = [_cell(c) for c in cell.cells]
-        return None if None in cells else StackedRNNCells(cells)
-    if kind in ("SimpleRNNCell", "LSTMCell", "GRUCell") and type(cell) is getattr(L, kind):
-        options = {"reset_after": cell.reset_after} if kind == "GRUCell" else {}
-        return LAYER_TYPES[kind](cell.units, use_bias=cell.use_bias, **options)
-    return None
-
-
-def _channels_last(config: dict[str, Any]) -> bool:
-    return config.get("data_format") in (None, "channels_last")
-
-
 def _from_keras(layer: Any) -> Layer | None:
-    L = keras().layers
-    kind = type(layer).__name__
-    if getattr(L, kind, None) is not type(layer):
+    # Only Keras's own classes: a subclass may add weights of its own.
+    cls = LAYER_TYPES.get(type(layer).__name__)
+    if cls is None or getattr(keras().layers, cls.kind, None) is not type(layer):
         return None
-    name = getattr(layer, "name", None)
-    extra = _flags(layer)
-    if kind == "Dense":
-        return Dense(layer.units, use_bias=layer.use_bias, name=name, extra=extra)
-    if kind == "Embedding":
-        return Embedding(layer.input_dim, layer.output_dim, name=name, extra=extra)
-    if kind in ("SimpleRNN", "LSTM", "GRU"):
-        kwargs: dict[str, Any] = {
-            "use_bias": layer.cell.use_bias,
-            "return_sequences": layer.return_sequences,
-            "return_state": layer.return_state,
-        }
-        if kind == "GRU":
-            kwargs["reset_after"] = layer.cell.reset_after
-        return LAYER_TYPES[kind](layer.units, name=name, extra=_flags(layer, backwards=True), **kwargs)
-    if kind == "RNN":
-        cell = _cell(layer.cell)
-        if cell is None:
-            return None
-        return RNN(cell, layer.return_sequences, layer.return_state, name=name, extra=_flags(layer, backwards=True))
-    if kind == "Bidirectional":
-        fwd, bwd = _from_keras(layer.forward_layer), _from_keras(layer.backward_layer)
-        if fwd is None or bwd is None:
-            return None
-        fwd, bwd = dataclasses.replace(fwd, name=None), dataclasses.replace(bwd, name=None)
-        fwd.extra, bwd.extra = {}, {"go_backwards": True}
-        # Keras makes the backward layer a copy unless one was given; one that differs is counted on its own.
-        own = bwd != fwd
-        return Bidirectional(fwd, layer.merge_mode, backward_layer=bwd if own else None, name=name, extra=extra)
-    if kind == "TimeDistributed":
-        inner = _from_keras(layer.layer)
-        return None if inner is None else TimeDistributed(dataclasses.replace(inner, name=None), name=name, extra=extra)
-    if kind == "Lambda":
-        return Lambda(name=name, extra=extra)
-    cls = LAYER_TYPES.get(kind)
-    if cls is None or cls in (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells):
-        return None
-    config = layer.get_config()
-    if not _channels_last(config) or config.get("renorm") or config.get("use_gate"):
-        return None  # options that move axes or add weights the formula does not know
-    # MultiHeadAttention's attention_axes only changes which axes attend, never a weight or the output shape.
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in ("name", "extra") or f.name not in config:
-            continue
-        value = config[f.name]
-        if isinstance(value, list):
-            value = tuple(value)
-        kwargs[f.name] = value
-    if isinstance(kwargs.get("axis"), tuple) and len(kwargs["axis"]) == 1:
-        kwargs["axis"] = kwargs["axis"][0]  # LayerNormalization keeps its axis as a list once built
-    if "pool_size" in kwargs and kwargs.get("strides") in (kwargs["pool_size"], None):
-        kwargs["strides"] = None  # Keras fills in the default stride, the pool size
-    if kind == "Activation" and not isinstance(kwargs.get("activation"), str):
-        kwargs["activation"] = "custom"
-    return cls(**kwargs, name=name, extra=extra)
+    extra: dict[str, Any] = {} if layer.trainable else {"trainable": False}
+    return cls.from_keras(layer, _from_keras, extra)
 
 
 def _is_shape(value: Any) -> bool:
@@ -659,7 +495,7 @@ def _layer_row(layer: Any, depth: int) -> ExplainRow:
         )  # fmt: skip
     counted, problem = _count_layer(layer, ours)
     if counted is None:
-        if ours.kind in NO_WEIGHTS:  # no weights whatever the shape
+        if ours.no_weights:  # no weights whatever the shape
             shown = format_shape(keras_shape) if keras_shape is not None else "?"
             note = LAMBDA_NOTE if ours.kind == "Lambda" else ""
             return ExplainRow(

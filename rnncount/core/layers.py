@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
@@ -19,19 +20,6 @@ from ..errors import RnncountTypeError, SpecError, a_type, shown
 
 Shape = tuple  # (None, T, i) style: batch first, None for an unknown size
 OutputShape = Any  # a Shape, or a list of Shapes for layers that return several tensors
-
-#: Gate letters in the order Keras stores them inside kernel, recurrent_kernel and bias.
-GATES: dict[str, tuple[str, ...]] = {
-    "SimpleRNN": ("h",),
-    "LSTM": ("i", "f", "c", "o"),
-    "GRU": ("z", "r", "h"),
-}
-
-GATE_NAMES: dict[str, dict[str, str]] = {
-    "SimpleRNN": {"h": "hidden state"},
-    "LSTM": {"i": "input gate", "f": "forget gate", "c": "cell candidate", "o": "output gate"},
-    "GRU": {"z": "update gate", "r": "reset gate", "h": "candidate state"},
-}
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -76,45 +64,6 @@ ACTIVATIONS = (
     "tanh_shrink",
     "threshold",
 )
-
-# Keyword arguments Keras layers accept that never change a count or a shape.
-# They are accepted (so a teacher can paste real code) and passed on to Keras.
-_COSMETIC = {
-    "Dense": {"activation"},
-    "Embedding": {"mask_zero"},
-    "Dropout": {"seed"},
-    "SimpleRNN": {"activation", "dropout", "recurrent_dropout", "go_backwards", "unroll"},
-    "LSTM": {
-        "activation",
-        "recurrent_activation",
-        "dropout",
-        "recurrent_dropout",
-        "go_backwards",
-        "unroll",
-        "unit_forget_bias",
-    },
-    "GRU": {
-        "activation",
-        "recurrent_activation",
-        "dropout",
-        "recurrent_dropout",
-        "go_backwards",
-        "unroll",
-    },
-    "RNN": {"go_backwards", "unroll"},
-    "SimpleRNNCell": {"activation", "dropout", "recurrent_dropout"},
-    "LSTMCell": {"activation", "recurrent_activation", "dropout", "recurrent_dropout", "unit_forget_bias"},
-    "GRUCell": {"activation", "recurrent_activation", "dropout", "recurrent_dropout"},
-    "Conv1D": {"activation"},
-    "Conv2D": {"activation"},
-    "BatchNormalization": {"momentum", "epsilon"},
-    "LayerNormalization": {"epsilon"},
-    "MultiHeadAttention": {"dropout"},
-    "Attention": {"dropout"},
-    "AdditiveAttention": {"dropout"},
-    "SpatialDropout1D": {"seed"},
-    "GaussianNoise": {"seed"},
-}
 
 
 @dataclass(frozen=True)
@@ -298,11 +247,34 @@ def _check_name_and_extra(layer: Layer) -> None:
         _OPTION_CHECKS[key](kind, key, value)
 
 
-class Layer:
-    """Base class of the layers rnncount knows.
+def keras_snake_case(name: str) -> str:
+    """Keras's default layer name for a class: ``SimpleRNN`` -> ``simple_rnn``, ``ConvLSTM2D`` -> ``conv_lstm2d``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
-    Subclasses are dataclasses; ``build(input_shape)`` returns a :class:`Built` or
-    raises :class:`SpecError` with a teaching message.
+
+@dataclass(frozen=True)
+class BlockStyle:
+    """How one weight block (a gate's share, or a whole variable) is named and coloured."""
+
+    name: str  # "forget gate"
+    title: str  # "forget gate f", the picture's label
+    color: str  # Okabe-Ito, readable by colour-blind viewers and on a projector
+
+
+#: Every layer kind, by its Keras class name, in the order the classes are defined.
+LAYER_TYPES: dict[str, type[Layer]] = {}
+
+
+class Layer:
+    """Base class of the layers rnncount knows: each subclass is the one description of its kind.
+
+    Subclasses are dataclasses whose fields are the Keras arguments that change a count or a
+    shape. ``build(input_shape)`` returns a :class:`Built` (the output shape and the weight
+    blocks) or raises :class:`SpecError` with a teaching message. Class attributes say the rest:
+    how a spec writes the kind, its blocks' names and colours, how Keras builds it and reads it
+    back (:meth:`to_keras`, :meth:`from_keras`), and its PyTorch twin (``torch``). Every public
+    subclass registers itself in :data:`LAYER_TYPES` under its Keras class name.
     """
 
     kind: ClassVar[str] = "Layer"
@@ -311,11 +283,112 @@ class Layer:
     #: "one" tensor in; "list" for merge layers (Concatenate, Add, ...), which join several;
     #: "attention" for layers called with a query and a value (and a key).
     inputs: ClassVar[str] = "one"
+    #: Keras's positional parameters, in order; None: the fields without a default.
+    positional: ClassVar[tuple[str, ...] | None] = None
+    #: Fields a spec may not give (inherited options this kind does not take).
+    hidden_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields that hold a layer, or a list of layers: a spec writes them as nested layers.
+    layer_fields: ClassVar[tuple[str, ...]] = ()
+    #: Wraps another layer; a wrapper cannot itself be wrapped by a wrapper.
+    wrapper: ClassVar[bool] = False
+    #: A spec shown when arguments are missing ('' for ``Kind(32)``).
+    example: ClassVar[str] = ""
+    #: Keras options that change neither a count nor a shape (accepted and passed on to Keras).
+    cosmetic: ClassVar[frozenset[str]] = frozenset()
+    #: Why the kind cannot be written in a spec at all ('' if it can).
+    spec_refusal: ClassVar[str] = ""
+    #: The kind never has weights, whatever its input.
+    no_weights: ClassVar[bool] = False
+    #: Block styles by gate letter (None for a layer without gates).
+    styles: ClassVar[dict[str | None, BlockStyle]] = {}
+    #: The torch.nn twin (e.g. "nn.LSTM"), or None; ``torch_note`` says why there is none.
+    torch: ClassVar[str | None] = None
+    torch_note: ClassVar[str] = ""
     name: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            cls.kind = cls.__name__
+            cls.keras_base_name = keras_snake_case(cls.__name__)
+            LAYER_TYPES[cls.kind] = cls
+
+    # -- how a spec writes the kind
+
+    @classmethod
+    def spec_keywords(cls) -> tuple[str, ...]:
+        """The arguments a spec may give by name (besides ``name`` and the cosmetic options)."""
+        return tuple(f.name for f in fields(cls) if f.name not in ("name", "extra", *cls.hidden_fields))  # type: ignore[arg-type]
+
+    @classmethod
+    def spec_positional(cls) -> tuple[str, ...]:
+        """The arguments a spec may give by position, in Keras's order."""
+        if cls.positional is not None:
+            return cls.positional
+        return tuple(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING)  # type: ignore[arg-type]
+
+    @classmethod
+    def spec_required(cls) -> tuple[str, ...]:
+        """The arguments a spec must give."""
+        return tuple(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING)  # type: ignore[arg-type]
+
+    @classmethod
+    def spec_example(cls) -> str:
+        return cls.example or f"{cls.kind}(32)"
+
+    @classmethod
+    def style(cls, gate: str | None) -> BlockStyle | None:
+        """The name, title and colour of the blocks of one gate (None: not styled)."""
+        return cls.styles.get(gate)
 
     @property
     def type_name(self) -> str:
         return self.kind
+
+    def unwrap(self) -> Layer:
+        """The plain layer every consumer treats this one as: ``RNN(LSTMCell(4))`` is ``LSTM(4)``.
+
+        A wrapper that adds something of its own (Bidirectional's two copies, TimeDistributed's
+        time axis) stays itself; :meth:`inner` gives the layer it wraps.
+        """
+        return self
+
+    def inner(self) -> Layer:
+        """The layer whose blocks, gates and colours this one carries: the wrapped layer, unwrapped."""
+        return self.unwrap()
+
+    # -- Keras (the bridge passes ``keras.layers`` in, so nothing here imports Keras)
+
+    def keras_arguments(self) -> dict[str, Any]:
+        """The Keras constructor's arguments for this layer (the fields carry Keras's own names)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.spec_keywords()}  # type: ignore[arg-type]
+
+    def keras_zeros(self) -> dict[str, Any]:
+        """Initialisers that skip random draws, for display models that only need the shapes."""
+        return {}
+
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        """The Keras 3 layer; ``make(layer, name)`` builds a nested rnncount layer the same way."""
+        named = {"name": name} if name else {}
+        init = self.keras_zeros() if zeros else {}
+        return getattr(layers, self.kind)(**self.keras_arguments(), **named, **dict(self.extra or {}), **init)
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        """The rnncount layer for a Keras layer of this class (None: options the formula does not know).
+
+        ``read(k)`` reads a nested Keras layer; ``extra`` holds the flags every layer keeps (trainable).
+        """
+        config = klayer.get_config()
+        if config.get("data_format") not in (None, "channels_last") and "data_format" not in cls.spec_keywords():
+            return None  # options that move axes the formula does not know
+        kwargs = {}
+        for name in cls.spec_keywords():
+            if name not in config:
+                continue
+            value = config[name]
+            kwargs[name] = tuple(value) if isinstance(value, list) else value
+        return cls(**kwargs, name=getattr(klayer, "name", None), extra=extra)
 
     def __post_init__(self) -> None:
         # Layers built from Python (not only from spec strings) are checked as they are made.
@@ -382,13 +455,18 @@ def _needs_width(kind: str, input_shape: Shape) -> int:
 class Dense(Layer):
     """Dense(o): kernel (i, o) and bias (o,); on (T, i) it is applied per timestep."""
 
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("kernel and bias", "", "#56718C")}
+    torch: ClassVar[str | None] = "nn.Linear"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"activation"})
+
     units: int
     use_bias: bool = True
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Dense"
-    keras_base_name: ClassVar[str] = "dense"
+    def keras_zeros(self) -> dict[str, Any]:
+        return dict.fromkeys(("kernel_initializer", "bias_initializer"), "zeros")
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "units", self.units)
@@ -410,13 +488,20 @@ class Dense(Layer):
 class Embedding(Layer):
     """Embedding(V, d): one d-vector per token id; output (None, T, d)."""
 
+    example: ClassVar[str] = "Embedding(10000, 100)"
+
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("embeddings", "", "#8C6BB1")}
+    torch: ClassVar[str | None] = "nn.Embedding"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"mask_zero"})
+
     input_dim: int
     output_dim: int
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Embedding"
-    keras_base_name: ClassVar[str] = "embedding"
+    def keras_zeros(self) -> dict[str, Any]:
+        return {"embeddings_initializer": "zeros"}
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "input_dim (the vocabulary size V)", self.input_dim)
@@ -437,11 +522,10 @@ class Embedding(Layer):
 class Flatten(Layer):
     """Flatten(): (None, T, i) -> (None, T*i); no weights."""
 
+    no_weights: ClassVar[bool] = True
+
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "Flatten"
-    keras_base_name: ClassVar[str] = "flatten"
 
     def build(self, input_shape: Shape) -> Built:
         rest = input_shape[1:]
@@ -453,12 +537,15 @@ class Flatten(Layer):
 class Dropout(Layer):
     """Dropout(rate): zeroes a fraction of its inputs while training; no weights."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("rate",)
+
+    no_weights: ClassVar[bool] = True
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"seed"})
+
     rate: float = 0.5
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "Dropout"
-    keras_base_name: ClassVar[str] = "dropout"
 
     def validate(self) -> None:
         _check_fraction(self.kind, "rate", self.rate, one=False)
@@ -471,12 +558,13 @@ class Dropout(Layer):
 class RepeatVector(Layer):
     """RepeatVector(n): (None, k) -> (None, n, k), the bridge of an encoder-decoder."""
 
+    example: ClassVar[str] = "RepeatVector(30)"
+
+    no_weights: ClassVar[bool] = True
+
     n: int
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "RepeatVector"
-    keras_base_name: ClassVar[str] = "repeat_vector"
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "n (how many times to repeat)", self.n)
@@ -501,15 +589,24 @@ class _Recurrent(Layer):
 
     recurrent: ClassVar[bool] = True
 
+    def keras_zeros(self) -> dict[str, Any]:
+        # Zero initialisers skip the random (and, for recurrent kernels, orthogonal) draws.
+        return {"kernel_initializer": "zeros", "recurrent_initializer": "zeros", "bias_initializer": "zeros"}
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        if getattr(klayer, "go_backwards", False):
+            extra = {**extra, "go_backwards": True}  # tells a Bidirectional's backward layer from its forward one
+        return super().from_keras(klayer, read, extra)
+
     def validate(self) -> None:
         _check_positive_int(self.kind, "units", self.units)
         _check_bool(self.kind, "use_bias", self.use_bias)
         _check_bool(self.kind, "return_sequences", self.return_sequences)
         _check_bool(self.kind, "return_state", self.return_state)
 
-    @property
-    def gates(self) -> tuple[str, ...]:
-        return GATES[self.kind]
+    #: Gate letters in the order Keras stores them inside kernel, recurrent_kernel and bias.
+    gates: ClassVar[tuple[str, ...]] = ()
 
     def _bias_blocks(self, h: int, gate: str, col: int) -> list[Block]:
         return [Block(f"b_{gate}", "bias", gate, "bias", (h,), ("h",), column=col)]
@@ -548,16 +645,45 @@ class _Recurrent(Layer):
 class SimpleRNN(_Recurrent):
     """SimpleRNN(h): h_t = tanh(x_t W_x + h_{t-1} W_h + b); i*h + h*h + h weights."""
 
-    kind: ClassVar[str] = "SimpleRNN"
-    keras_base_name: ClassVar[str] = "simple_rnn"
+    gates: ClassVar[tuple[str, ...]] = ("h",)
+    styles: ClassVar[dict[str | None, BlockStyle]] = {"h": BlockStyle("hidden state", "hidden state h", "#009E73")}
+    torch: ClassVar[str | None] = "nn.RNN"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset(
+        {"activation", "dropout", "go_backwards", "recurrent_dropout", "unroll"}
+    )
 
 
 @dataclass(eq=True)
 class LSTM(_Recurrent):
     """LSTM(h): four weight blocks (gates i, f, o and the candidate c); 4*(i*h + h*h + h) weights."""
 
-    kind: ClassVar[str] = "LSTM"
-    keras_base_name: ClassVar[str] = "lstm"
+    gates: ClassVar[tuple[str, ...]] = ("i", "f", "c", "o")
+    styles: ClassVar[dict[str | None, BlockStyle]] = {
+        "i": BlockStyle("input gate", "input gate i", "#0072B2"),
+        "f": BlockStyle("forget gate", "forget gate f", "#E69F00"),
+        "c": BlockStyle("cell candidate", "candidate c̃", "#009E73"),
+        "o": BlockStyle("output gate", "output gate o", "#CC79A7"),
+    }
+    torch: ClassVar[str | None] = "nn.LSTM"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset(
+        {
+            "activation",
+            "dropout",
+            "go_backwards",
+            "recurrent_activation",
+            "recurrent_dropout",
+            "unit_forget_bias",
+            "unroll",
+        }
+    )
+
+    def keras_zeros(self) -> dict[str, Any]:
+        init = super().keras_zeros()
+        if "unit_forget_bias" not in self.extra:
+            init["unit_forget_bias"] = False  # else the forget-gate bias starts at ones
+        return init
 
     def state_count(self) -> int:
         return 2  # h and c
@@ -567,10 +693,19 @@ class LSTM(_Recurrent):
 class GRU(_Recurrent):
     """GRU(h): three weight blocks (gates z, r, candidate h); reset_after=True (the default) adds a bias row."""
 
-    reset_after: bool = True
+    gates: ClassVar[tuple[str, ...]] = ("z", "r", "h")
+    styles: ClassVar[dict[str | None, BlockStyle]] = {
+        "z": BlockStyle("update gate", "update gate z", "#0072B2"),
+        "r": BlockStyle("reset gate", "reset gate r", "#E69F00"),
+        "h": BlockStyle("candidate state", "candidate h̃", "#009E73"),
+    }
+    torch: ClassVar[str | None] = "nn.GRU"
 
-    kind: ClassVar[str] = "GRU"
-    keras_base_name: ClassVar[str] = "gru"
+    cosmetic: ClassVar[frozenset[str]] = frozenset(
+        {"activation", "dropout", "go_backwards", "recurrent_activation", "recurrent_dropout", "unroll"}
+    )
+
+    reset_after: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -587,7 +722,8 @@ class GRU(_Recurrent):
         ]
 
 
-RECURRENT = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+#: The recurrent layers a cell belongs to, and the dashboards' choice of recurrent kinds.
+RECURRENT: dict[str, type[_Recurrent]] = {cls.kind: cls for cls in (SimpleRNN, LSTM, GRU)}
 
 
 @dataclass(eq=True)
@@ -599,18 +735,33 @@ class _Cell(Layer):
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    layer_kind: ClassVar[str] = "SimpleRNN"
+    #: The recurrent layer made of this cell.
+    layer_class: ClassVar[type[_Recurrent]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "layer_class"):
+            cls.styles = cls.layer_class.styles  # the same blocks, so the same names and colours
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "units", self.units)
         _check_bool(self.kind, "use_bias", self.use_bias)
 
-    def as_layer(self, return_sequences: bool = False, return_state: bool = False) -> _Recurrent:
-        """The recurrent layer with this cell: the same weight blocks."""
-        options = {"reset_after": self.reset_after} if isinstance(self, GRUCell) else {}
-        return RECURRENT[self.layer_kind](
-            self.units, use_bias=self.use_bias, return_sequences=return_sequences, return_state=return_state, **options
-        )
+    def as_layer(
+        self, return_sequences: bool = False, return_state: bool = False, extra: dict | None = None
+    ) -> _Recurrent:
+        """The recurrent layer with this cell: the same weight blocks, options and activations."""
+        options = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("name", "extra")}
+        merged = {k: v for k, v in self.extra.items() if k in self.layer_class.cosmetic} | dict(extra or {})
+        return self.layer_class(**options, return_sequences=return_sequences, return_state=return_state, extra=merged)
+
+    def keras_zeros(self) -> dict[str, Any]:
+        return self.as_layer().keras_zeros()
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        cell = super().from_keras(klayer, read, {})
+        return None if cell is None else replace(cell, name=None)  # a cell is named after its RNN
 
     def build(self, input_shape: Shape) -> Built:
         raise SpecError(f"{self.kind} is one timestep of a recurrent layer; wrap it: RNN({self.spec()})")
@@ -620,29 +771,33 @@ class _Cell(Layer):
 class SimpleRNNCell(_Cell):
     """The cell of a SimpleRNN: RNN(SimpleRNNCell(h)) has the blocks of SimpleRNN(h)."""
 
-    kind: ClassVar[str] = "SimpleRNNCell"
-    keras_base_name: ClassVar[str] = "simple_rnn_cell"
-    layer_kind: ClassVar[str] = "SimpleRNN"
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"activation", "dropout", "recurrent_dropout"})
+
+    layer_class: ClassVar[type[_Recurrent]] = SimpleRNN
 
 
 @dataclass(eq=True)
 class LSTMCell(_Cell):
     """The cell of an LSTM: RNN(LSTMCell(h)) has the blocks of LSTM(h)."""
 
-    kind: ClassVar[str] = "LSTMCell"
-    keras_base_name: ClassVar[str] = "lstm_cell"
-    layer_kind: ClassVar[str] = "LSTM"
+    cosmetic: ClassVar[frozenset[str]] = frozenset(
+        {"activation", "dropout", "recurrent_activation", "recurrent_dropout", "unit_forget_bias"}
+    )
+
+    layer_class: ClassVar[type[_Recurrent]] = LSTM
 
 
 @dataclass(eq=True)
 class GRUCell(_Cell):
     """The cell of a GRU: RNN(GRUCell(h)) has the blocks of GRU(h)."""
 
+    cosmetic: ClassVar[frozenset[str]] = frozenset(
+        {"activation", "dropout", "recurrent_activation", "recurrent_dropout"}
+    )
+
     reset_after: bool = True
 
-    kind: ClassVar[str] = "GRUCell"
-    keras_base_name: ClassVar[str] = "gru_cell"
-    layer_kind: ClassVar[str] = "GRU"
+    layer_class: ClassVar[type[_Recurrent]] = GRU
 
     def validate(self) -> None:
         super().validate()
@@ -653,12 +808,22 @@ class GRUCell(_Cell):
 class StackedRNNCells(Layer):
     """Several cells run one after the other at each timestep; each cell's i is the width of the one before."""
 
+    layer_fields: ClassVar[tuple[str, ...]] = ("cells",)
+
+    example: ClassVar[str] = "StackedRNNCells([LSTMCell(8), GRUCell(4)])"
+
     cells: list
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "StackedRNNCells"
-    keras_base_name: ClassVar[str] = "stacked_rnn_cells"
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        cells = [make(c, f"{name}_{k}" if name else None) for k, c in enumerate(self.cells)]
+        return layers.StackedRNNCells(cells, **({"name": name} if name else {}), **self.extra)
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        cells = [read(c) for c in klayer.cells]
+        return None if None in cells else cls(cells)
 
     def validate(self) -> None:
         if not isinstance(self.cells, (list, tuple)) or not self.cells:
@@ -681,15 +846,35 @@ class StackedRNNCells(Layer):
 class RNN(Layer):
     """RNN(cell): a recurrent layer made of a cell; the same weights as the layer of that cell."""
 
+    layer_fields: ClassVar[tuple[str, ...]] = ("cell",)
+
+    example: ClassVar[str] = "RNN(LSTMCell(32))"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"go_backwards", "unroll"})
+
     cell: Layer
     return_sequences: bool = False
     return_state: bool = False
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "RNN"
-    keras_base_name: ClassVar[str] = "rnn"
     recurrent: ClassVar[bool] = True
+
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        cell = make(self.cell, f"{name}_cell" if name else None)
+        named = {"name": name} if name else {}
+        return layers.RNN(
+            cell, return_sequences=self.return_sequences, return_state=self.return_state, **named, **self.extra
+        )
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        cell = read(klayer.cell)
+        if cell is None:
+            return None
+        if getattr(klayer, "go_backwards", False):
+            extra = {**extra, "go_backwards": True}
+        return cls(cell, klayer.return_sequences, klayer.return_state, name=klayer.name, extra=extra)
 
     @property
     def type_name(self) -> str:
@@ -702,6 +887,12 @@ class RNN(Layer):
     @property
     def units(self) -> int:
         return self.cells[-1].units
+
+    def unwrap(self) -> Layer:
+        """One cell: the recurrent layer of that cell (``RNN(LSTMCell(4))`` is ``LSTM(4)``); stacked cells stay."""
+        if len(self.cells) != 1:
+            return self
+        return self.cells[0].as_layer(self.return_sequences, self.return_state, extra=self.extra)
 
     def validate(self) -> None:
         if not isinstance(self.cell, (_Cell, StackedRNNCells)):
@@ -716,7 +907,7 @@ class RNN(Layer):
             raise SpecError(f"{self.type_name} needs a sequence (None, T, i) but receives {format_shape(input_shape)}")
         cells = self.cells
         if len(cells) == 1:
-            return cells[0].as_layer(self.return_sequences, self.return_state).build(input_shape)
+            return self.unwrap().build(input_shape)
         batch, t = input_shape[0], input_shape[1]
         width = _needs_width(self.type_name, input_shape)
         parts, blocks, states = [], [], []
@@ -758,15 +949,40 @@ class Bidirectional(Layer):
     and options); the count is then the forward layer's plus the backward layer's.
     """
 
+    layer_fields: ClassVar[tuple[str, ...]] = ("layer", "backward_layer")
+    wrapper: ClassVar[bool] = True
+
+    example: ClassVar[str] = "Bidirectional(LSTM(32))"
+
     layer: Layer
     merge_mode: str | None = "concat"
     backward_layer: Layer | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Bidirectional"
-    keras_base_name: ClassVar[str] = "bidirectional"
     recurrent: ClassVar[bool] = True
+
+    def inner(self) -> Layer:
+        return self.layer.unwrap()
+
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        base = name or "bidirectional"
+        inner = make(self.layer, f"{base}_{self.layer.keras_base_name}")
+        back = self.backward_layer
+        kwargs = {} if back is None else {"backward_layer": make(back, f"{base}_backward_{back.keras_base_name}")}
+        named = {"name": name} if name else {}
+        return layers.Bidirectional(inner, merge_mode=self.merge_mode, **named, **kwargs, **self.extra)
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        fwd, bwd = read(klayer.forward_layer), read(klayer.backward_layer)
+        if fwd is None or bwd is None:
+            return None
+        fwd, bwd = replace(fwd, name=None), replace(bwd, name=None)
+        fwd.extra, bwd.extra = {}, {"go_backwards": True}
+        # Keras makes the backward layer a copy unless one was given; one that differs is counted on its own.
+        own = bwd != fwd
+        return cls(fwd, klayer.merge_mode, backward_layer=bwd if own else None, name=klayer.name, extra=extra)
 
     @property
     def type_name(self) -> str:
@@ -858,12 +1074,26 @@ class Bidirectional(Layer):
 class TimeDistributed(Layer):
     """TimeDistributed(layer): the same layer (and weights) applied at every timestep."""
 
+    layer_fields: ClassVar[tuple[str, ...]] = ("layer",)
+    wrapper: ClassVar[bool] = True
+
+    example: ClassVar[str] = "TimeDistributed(Dense(1))"
+
     layer: Layer
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "TimeDistributed"
-    keras_base_name: ClassVar[str] = "time_distributed"
+    def inner(self) -> Layer:
+        return self.layer.unwrap()
+
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        inner = make(self.layer, f"{name}_{self.layer.keras_base_name}" if name else None)
+        return layers.TimeDistributed(inner, **({"name": name} if name else {}), **self.extra)
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        inner = read(klayer.layer)
+        return None if inner is None else cls(replace(inner, name=None), name=klayer.name, extra=extra)
 
     @property
     def type_name(self) -> str:
@@ -942,6 +1172,7 @@ def _rate(layer: str, rate: Any) -> None:
 
 @dataclass(eq=True)
 class _Conv(Layer):
+    positional: ClassVar[tuple[str, ...] | None] = ("filters", "kernel_size", "strides", "padding")
     filters: int
     kernel_size: Any
     strides: Any = 1
@@ -954,6 +1185,9 @@ class _Conv(Layer):
 
     rank: ClassVar[int] = 1
     paddings: ClassVar[tuple[str, ...]] = ("valid", "same", "causal")
+
+    def keras_zeros(self) -> dict[str, Any]:
+        return dict.fromkeys(("kernel_initializer", "bias_initializer"), "zeros")
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "filters", self.filters)
@@ -1004,22 +1238,26 @@ class _Conv(Layer):
 class Conv1D(_Conv):
     """Conv1D(f, k): a k-step window over the sequence; kernel (k, i, f) and bias (f,)."""
 
-    kind: ClassVar[str] = "Conv1D"
-    keras_base_name: ClassVar[str] = "conv1d"
+    example: ClassVar[str] = "Conv1D(32, 3)"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"activation"})
 
 
 @dataclass(eq=True)
 class Conv2D(_Conv):
     """Conv2D(f, k): a kh x kw window over an image (in TimeDistributed, over each frame)."""
 
-    kind: ClassVar[str] = "Conv2D"
-    keras_base_name: ClassVar[str] = "conv2d"
+    example: ClassVar[str] = "Conv2D(32, 3)"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"activation"})
+
     rank: ClassVar[int] = 2
     paddings: ClassVar[tuple[str, ...]] = ("valid", "same")
 
 
 @dataclass(eq=True)
 class _Pool(Layer):
+    positional: ClassVar[tuple[str, ...] | None] = ("pool_size", "strides", "padding")
     pool_size: Any = 2
     strides: Any = None
     padding: str = "valid"
@@ -1028,6 +1266,13 @@ class _Pool(Layer):
 
     rank: ClassVar[int] = 1
     op: ClassVar[str] = "largest"
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        layer = super().from_keras(klayer, read, extra)
+        if layer is not None and layer.strides in (layer.pool_size, None):
+            layer = replace(layer, strides=None)  # Keras fills in the default stride, the pool size
+        return layer
 
     def validate(self) -> None:
         _int_tuple(self.kind, "pool_size", self.pool_size, self.rank)
@@ -1053,16 +1298,15 @@ class _Pool(Layer):
 class MaxPooling1D(_Pool):
     """MaxPooling1D(p): the largest value of each window of p timesteps; no weights."""
 
-    kind: ClassVar[str] = "MaxPooling1D"
-    keras_base_name: ClassVar[str] = "max_pooling1d"
+    no_weights: ClassVar[bool] = True
 
 
 @dataclass(eq=True)
 class AveragePooling1D(_Pool):
     """AveragePooling1D(p): the mean of each window of p timesteps; no weights."""
 
-    kind: ClassVar[str] = "AveragePooling1D"
-    keras_base_name: ClassVar[str] = "average_pooling1d"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "mean"
 
 
@@ -1070,8 +1314,8 @@ class AveragePooling1D(_Pool):
 class MaxPooling2D(_Pool):
     """MaxPooling2D(p): the largest value of each p x p window of an image; no weights."""
 
-    kind: ClassVar[str] = "MaxPooling2D"
-    keras_base_name: ClassVar[str] = "max_pooling2d"
+    no_weights: ClassVar[bool] = True
+
     rank: ClassVar[int] = 2
 
 
@@ -1079,8 +1323,8 @@ class MaxPooling2D(_Pool):
 class AveragePooling2D(_Pool):
     """AveragePooling2D(p): the mean of each p x p window of an image; no weights."""
 
-    kind: ClassVar[str] = "AveragePooling2D"
-    keras_base_name: ClassVar[str] = "average_pooling2d"
+    no_weights: ClassVar[bool] = True
+
     rank: ClassVar[int] = 2
     op: ClassVar[str] = "mean"
 
@@ -1111,16 +1355,15 @@ class _GlobalPool(Layer):
 class GlobalMaxPooling1D(_GlobalPool):
     """GlobalMaxPooling1D(): (None, T, c) -> (None, c), the largest value over time."""
 
-    kind: ClassVar[str] = "GlobalMaxPooling1D"
-    keras_base_name: ClassVar[str] = "global_max_pooling1d"
+    no_weights: ClassVar[bool] = True
 
 
 @dataclass(eq=True)
 class GlobalAveragePooling1D(_GlobalPool):
     """GlobalAveragePooling1D(): (None, T, c) -> (None, c), the mean over time."""
 
-    kind: ClassVar[str] = "GlobalAveragePooling1D"
-    keras_base_name: ClassVar[str] = "global_average_pooling1d"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "mean"
 
 
@@ -1128,8 +1371,8 @@ class GlobalAveragePooling1D(_GlobalPool):
 class GlobalMaxPooling2D(_GlobalPool):
     """GlobalMaxPooling2D(): (None, H, W, c) -> (None, c)."""
 
-    kind: ClassVar[str] = "GlobalMaxPooling2D"
-    keras_base_name: ClassVar[str] = "global_max_pooling2d"
+    no_weights: ClassVar[bool] = True
+
     rank: ClassVar[int] = 2
 
 
@@ -1137,8 +1380,8 @@ class GlobalMaxPooling2D(_GlobalPool):
 class GlobalAveragePooling2D(_GlobalPool):
     """GlobalAveragePooling2D(): (None, H, W, c) -> (None, c)."""
 
-    kind: ClassVar[str] = "GlobalAveragePooling2D"
-    keras_base_name: ClassVar[str] = "global_average_pooling2d"
+    no_weights: ClassVar[bool] = True
+
     rank: ClassVar[int] = 2
     op: ClassVar[str] = "mean"
 
@@ -1160,14 +1403,21 @@ def _axis_size(kind: str, input_shape: Shape, axis: Any) -> tuple[int, int]:
 class BatchNormalization(Layer):
     """BatchNormalization(): gamma and beta (trainable), moving mean and variance (not trained), c each."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("axis",)
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"epsilon", "momentum"})
+
     axis: int = -1
     center: bool = True
     scale: bool = True
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "BatchNormalization"
-    keras_base_name: ClassVar[str] = "batch_normalization"
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        if klayer.get_config().get("renorm"):
+            return None  # batch renormalisation adds weights the formula does not know
+        return super().from_keras(klayer, read, extra)
 
     def validate(self) -> None:
         if isinstance(self.axis, bool) or not isinstance(self.axis, int):
@@ -1198,6 +1448,10 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """LayerNormalization(): a scale (gamma) and a shift (beta) per feature."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("axis",)
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"epsilon"})
+
     axis: Any = -1
     center: bool = True
     scale: bool = True
@@ -1205,8 +1459,18 @@ class LayerNormalization(Layer):
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "LayerNormalization"
-    keras_base_name: ClassVar[str] = "layer_normalization"
+    def keras_arguments(self) -> dict[str, Any]:
+        kwargs = super().keras_arguments()
+        if not self.rms_scaling:
+            kwargs.pop("rms_scaling")  # an option Keras only takes as a keyword of its own
+        return kwargs
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        layer = super().from_keras(klayer, read, extra)
+        if layer is not None and isinstance(layer.axis, tuple) and len(layer.axis) == 1:
+            layer = replace(layer, axis=layer.axis[0])  # Keras keeps the axis as a list once built
+        return layer
 
     def validate(self) -> None:
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
@@ -1247,6 +1511,12 @@ def _attention_shapes(kind: str, shapes: list[Shape]) -> tuple[Shape, Shape, Sha
 class MultiHeadAttention(Layer):
     """MultiHeadAttention(H, k): query, key and value projections per head, and an output projection."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("num_heads", "key_dim", "value_dim")
+
+    example: ClassVar[str] = "MultiHeadAttention(2, 16)"
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"dropout"})
+
     num_heads: int
     key_dim: int
     value_dim: int | None = None
@@ -1255,9 +1525,10 @@ class MultiHeadAttention(Layer):
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "MultiHeadAttention"
-    keras_base_name: ClassVar[str] = "multi_head_attention"
     inputs: ClassVar[str] = "attention"
+
+    def keras_zeros(self) -> dict[str, Any]:
+        return dict.fromkeys(("kernel_initializer", "bias_initializer"), "zeros")
 
     def validate(self) -> None:
         _check_positive_int(self.kind, "num_heads", self.num_heads)
@@ -1316,13 +1587,15 @@ class MultiHeadAttention(Layer):
 class Attention(Layer):
     """Attention(): dot-product attention; one scalar weight with use_scale=True (two with score_mode='concat')."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("use_scale", "score_mode")
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"dropout"})
+
     use_scale: bool = False
     score_mode: str = "dot"
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Attention"
-    keras_base_name: ClassVar[str] = "attention"
     inputs: ClassVar[str] = "attention"
 
     def validate(self) -> None:
@@ -1356,10 +1629,12 @@ class Attention(Layer):
 class AdditiveAttention(Attention):
     """AdditiveAttention(): Bahdanau-style scores; a scale vector of d weights with use_scale=True."""
 
-    use_scale: bool = True
+    hidden_fields: ClassVar[tuple[str, ...]] = ("score_mode",)  # Attention's option, not this one's
+    positional: ClassVar[tuple[str, ...] | None] = ("use_scale",)
 
-    kind: ClassVar[str] = "AdditiveAttention"
-    keras_base_name: ClassVar[str] = "additive_attention"
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"dropout"})
+
+    use_scale: bool = True
 
     def validate(self) -> None:
         _check_bool(self.kind, "use_scale", self.use_scale)
@@ -1389,12 +1664,14 @@ def _merge_hint(kind: str, input_shape: Any) -> SpecError:
 class Concatenate(Layer):
     """Concatenate(): tensors side by side along an axis (the last by default); no weights."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("axis",)
+
+    no_weights: ClassVar[bool] = True
+
     axis: int = -1
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Concatenate"
-    keras_base_name: ClassVar[str] = "concatenate"
     inputs: ClassVar[str] = "list"
 
     def validate(self) -> None:
@@ -1479,16 +1756,15 @@ class _Elementwise(Layer):
 class Add(_Elementwise):
     """Add(): the element-wise sum of tensors of one shape (a residual connection); no weights."""
 
-    kind: ClassVar[str] = "Add"
-    keras_base_name: ClassVar[str] = "add"
+    no_weights: ClassVar[bool] = True
 
 
 @dataclass(eq=True)
 class Subtract(_Elementwise):
     """Subtract(): the difference of two tensors of one shape; no weights."""
 
-    kind: ClassVar[str] = "Subtract"
-    keras_base_name: ClassVar[str] = "subtract"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "difference"
     exactly: ClassVar[int | None] = 2
 
@@ -1497,8 +1773,8 @@ class Subtract(_Elementwise):
 class Multiply(_Elementwise):
     """Multiply(): the element-wise product (a gate); no weights."""
 
-    kind: ClassVar[str] = "Multiply"
-    keras_base_name: ClassVar[str] = "multiply"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "product"
 
 
@@ -1506,8 +1782,8 @@ class Multiply(_Elementwise):
 class Average(_Elementwise):
     """Average(): the element-wise mean; no weights."""
 
-    kind: ClassVar[str] = "Average"
-    keras_base_name: ClassVar[str] = "average"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "mean"
 
 
@@ -1515,8 +1791,8 @@ class Average(_Elementwise):
 class Maximum(_Elementwise):
     """Maximum(): the element-wise maximum; no weights."""
 
-    kind: ClassVar[str] = "Maximum"
-    keras_base_name: ClassVar[str] = "maximum"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "maximum"
 
 
@@ -1524,8 +1800,8 @@ class Maximum(_Elementwise):
 class Minimum(_Elementwise):
     """Minimum(): the element-wise minimum; no weights."""
 
-    kind: ClassVar[str] = "Minimum"
-    keras_base_name: ClassVar[str] = "minimum"
+    no_weights: ClassVar[bool] = True
+
     op: ClassVar[str] = "minimum"
 
 
@@ -1533,12 +1809,13 @@ class Minimum(_Elementwise):
 class Reshape(Layer):
     """Reshape(target_shape): the same numbers in a new shape (one size may be -1); no weights."""
 
+    example: ClassVar[str] = "Reshape((5, 6))"
+
+    no_weights: ClassVar[bool] = True
+
     target_shape: tuple
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "Reshape"
-    keras_base_name: ClassVar[str] = "reshape"
 
     def validate(self) -> None:
         dims = self.target_shape
@@ -1580,12 +1857,13 @@ class Reshape(Layer):
 class Permute(Layer):
     """Permute(dims): reorders the axes (1-based, without the batch), e.g. (2, 1) swaps T and features."""
 
+    example: ClassVar[str] = "Permute((2, 1))"
+
+    no_weights: ClassVar[bool] = True
+
     dims: tuple
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "Permute"
-    keras_base_name: ClassVar[str] = "permute"
 
     def validate(self) -> None:
         dims = self.dims
@@ -1608,12 +1886,13 @@ class Permute(Layer):
 class Masking(Layer):
     """Masking(mask_value): marks timesteps whose features all equal mask_value as padding; no weights."""
 
+    positional: ClassVar[tuple[str, ...] | None] = ("mask_value",)
+
+    no_weights: ClassVar[bool] = True
+
     mask_value: float = 0.0
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "Masking"
-    keras_base_name: ClassVar[str] = "masking"
 
     def validate(self) -> None:
         if isinstance(self.mask_value, bool) or not isinstance(self.mask_value, (int, float)):
@@ -1630,12 +1909,15 @@ class Masking(Layer):
 class SpatialDropout1D(Layer):
     """SpatialDropout1D(rate): drops whole feature channels while training; no weights."""
 
+    example: ClassVar[str] = "SpatialDropout1D(0.2)"
+
+    no_weights: ClassVar[bool] = True
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"seed"})
+
     rate: float
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "SpatialDropout1D"
-    keras_base_name: ClassVar[str] = "spatial_dropout1d"
 
     def validate(self) -> None:
         _rate(self.kind, self.rate)
@@ -1653,12 +1935,15 @@ class SpatialDropout1D(Layer):
 class GaussianNoise(Layer):
     """GaussianNoise(stddev): adds noise while training; no weights."""
 
+    example: ClassVar[str] = "GaussianNoise(0.1)"
+
+    no_weights: ClassVar[bool] = True
+
+    cosmetic: ClassVar[frozenset[str]] = frozenset({"seed"})
+
     stddev: float
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    kind: ClassVar[str] = "GaussianNoise"
-    keras_base_name: ClassVar[str] = "gaussian_noise"
 
     def validate(self) -> None:
         if isinstance(self.stddev, bool) or not isinstance(self.stddev, (int, float)) or self.stddev < 0:
@@ -1675,12 +1960,19 @@ class GaussianNoise(Layer):
 class Activation(Layer):
     """Activation('relu'): a function applied to every number; no weights."""
 
+    example: ClassVar[str] = "Activation('relu')"
+
+    no_weights: ClassVar[bool] = True
+
     activation: str
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Activation"
-    keras_base_name: ClassVar[str] = "activation"
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        activation = klayer.get_config().get("activation")
+        name = activation if isinstance(activation, str) else "custom"  # a function object has no spec
+        return cls(name, name=klayer.name, extra=extra)
 
     def validate(self) -> None:
         if not isinstance(self.activation, str) or not self.activation.isidentifier():
@@ -1700,11 +1992,23 @@ LAMBDA_NOTE = "a Lambda runs its own Python function, so its output shape cannot
 class Lambda(Layer):
     """Lambda(f): any Python function; no weights, and a shape only the function knows."""
 
+    spec_refusal: ClassVar[str] = (
+        "a Lambda runs a Python function, which a spec never holds (nothing typed is run), "
+        "so its output shape cannot be known in general; use rnncount.explain on the Keras model"
+    )
+    positional: ClassVar[tuple[str, ...] | None] = ("function",)
+
+    no_weights: ClassVar[bool] = True
+
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    kind: ClassVar[str] = "Lambda"
-    keras_base_name: ClassVar[str] = "lambda"
+    def to_keras(self, layers: Any, name: str | None, zeros: bool, make: Any) -> Any:
+        raise SpecError(LAMBDA_NOTE)
+
+    @classmethod
+    def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
+        return cls(name=klayer.name, extra=extra)
 
     def build(self, input_shape: Shape) -> Built:
         raise SpecError(
@@ -1716,32 +2020,10 @@ class Lambda(Layer):
         return LAMBDA_NOTE
 
 
-LAYER_TYPES: dict[str, type[Layer]] = {
-    cls.kind: cls
-    for cls in (
-        Dense, Embedding, Flatten, Dropout, RepeatVector, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
-        RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
-        Conv1D, Conv2D, MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
-        GlobalMaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D,
-        BatchNormalization, LayerNormalization, MultiHeadAttention, Attention, AdditiveAttention,
-        Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum,
-        Reshape, Permute, Masking, SpatialDropout1D, GaussianNoise, Activation, Lambda,
-    )
-}  # fmt: skip
-
-#: Layers that never have weights (the explain table says "0 (no weights)").
-NO_WEIGHTS = {
-    "Flatten", "Dropout", "RepeatVector", "MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D",
-    "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
-    "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Reshape", "Permute",
-    "Masking", "SpatialDropout1D", "GaussianNoise", "Activation", "Lambda",
-}  # fmt: skip
-
-
 def cosmetic_options(kind: str) -> set[str]:
     """Keyword arguments accepted for ``kind`` that change neither counts nor shapes.
 
     ``trainable`` is one of them for every layer: it moves the weights from the
     trainable to the non-trainable count, but never changes the total.
     """
-    return _COSMETIC.get(kind, set()) | {"trainable"}
+    return set(LAYER_TYPES[kind].cosmetic) | {"trainable"}

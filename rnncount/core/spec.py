@@ -29,77 +29,6 @@ from .layers import (
 # Python reads and writes whole numbers of at most this many digits (sys.get_int_max_str_digits()).
 _MAX_INT_DIGITS = 4300
 
-# Positional parameter names, in Keras's order.
-_POSITIONAL: dict[str, tuple[str, ...]] = {
-    "Dense": ("units",),
-    "Embedding": ("input_dim", "output_dim"),
-    "Flatten": (),
-    "Dropout": ("rate",),
-    "RepeatVector": ("n",),
-    "SimpleRNN": ("units",),
-    "LSTM": ("units",),
-    "GRU": ("units",),
-    "Bidirectional": ("layer",),
-    "TimeDistributed": ("layer",),
-}
-
-# The layers around recurrent layers (convolutions, pooling, normalisation, attention, merging),
-# and RNN(cell): (positional parameters, keyword parameters), in Keras's order.
-_MORE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "RNN": (("cell",), ("cell", "return_sequences", "return_state")),
-    "SimpleRNNCell": (("units",), ("units", "use_bias")),
-    "LSTMCell": (("units",), ("units", "use_bias")),
-    "GRUCell": (("units",), ("units", "use_bias", "reset_after")),
-    "StackedRNNCells": (("cells",), ("cells",)),
-    **{
-        kind: (
-            ("filters", "kernel_size", "strides", "padding"),
-            ("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "use_bias"),
-        )
-        for kind in ("Conv1D", "Conv2D")
-    },
-    **{
-        kind: (("pool_size", "strides", "padding"), ("pool_size", "strides", "padding"))
-        for kind in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D")
-    },
-    **{
-        kind: ((), ("keepdims",))
-        for kind in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling2D")
-    },
-    "BatchNormalization": (("axis",), ("axis", "center", "scale")),
-    "LayerNormalization": (("axis",), ("axis", "center", "scale", "rms_scaling")),
-    "MultiHeadAttention": (
-        ("num_heads", "key_dim", "value_dim"),
-        ("num_heads", "key_dim", "value_dim", "use_bias", "output_shape"),
-    ),
-    "Attention": (("use_scale", "score_mode"), ("use_scale", "score_mode")),
-    "AdditiveAttention": (("use_scale",), ("use_scale",)),
-    "Concatenate": (("axis",), ("axis",)),
-    **{kind: ((), ()) for kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
-    "Reshape": (("target_shape",), ("target_shape",)),
-    "Permute": (("dims",), ("dims",)),
-    "Masking": (("mask_value",), ("mask_value",)),
-    "SpatialDropout1D": (("rate",), ("rate",)),
-    "GaussianNoise": (("stddev",), ("stddev",)),
-    "Activation": (("activation",), ("activation",)),
-    "Lambda": (("function",), ("function",)),
-}
-_POSITIONAL.update({kind: pos for kind, (pos, _) in _MORE.items()})
-
-_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "Dense": ("units", "use_bias"),
-    "Embedding": ("input_dim", "output_dim"),
-    "Flatten": (),
-    "Dropout": ("rate",),
-    "RepeatVector": ("n",),
-    "SimpleRNN": ("units", "use_bias", "return_sequences", "return_state"),
-    "LSTM": ("units", "use_bias", "return_sequences", "return_state"),
-    "GRU": ("units", "use_bias", "return_sequences", "return_state", "reset_after"),
-    "Bidirectional": ("layer", "merge_mode", "backward_layer"),
-    "TimeDistributed": ("layer",),
-    **{kind: kw for kind, (_, kw) in _MORE.items()},
-}
-
 # Keras 2 habits that no longer work, with what to do instead.
 _KERAS2 = {
     "input_shape": "input_shape= on a layer is a Keras 2 idiom; give the input shape separately "
@@ -268,18 +197,17 @@ class _Reader:
         where = self.where(node, index)
         if isinstance(node, (ast.Name, ast.Attribute)) and _dotted(node):
             name = self.layer_name(node, where)
-            raise SpecError(f"{where}: {name} needs parentheses, e.g. {name}({'32' if _POSITIONAL[name] else ''})")
+            needs = LAYER_TYPES[name].spec_positional()
+            raise SpecError(f"{where}: {name} needs parentheses, e.g. {name}({'32' if needs else ''})")
         if not isinstance(node, ast.Call):
             raise SpecError(f"{where}: expected a layer such as LSTM(32), got {self.segment(node)}")
         kind = self.layer_name(node.func, where)
         where = f"{kind} ({where})"
-        if kind == "Lambda":
-            raise SpecError(
-                f"{where}: a Lambda runs a Python function, which a spec never holds (nothing typed is run), "
-                "so its output shape cannot be known in general; use rnncount.explain on the Keras model"
-            )
-        positional = _POSITIONAL[kind]
-        allowed = set(_KEYWORDS[kind])
+        cls = LAYER_TYPES[kind]
+        if cls.spec_refusal:
+            raise SpecError(f"{where}: {cls.spec_refusal}")
+        positional = cls.spec_positional()
+        allowed = set(cls.spec_keywords())
         cosmetic = cosmetic_options(kind)
         args: dict[str, Any] = {}
         extra: dict[str, Any] = {}
@@ -290,9 +218,6 @@ class _Reader:
                 f"{where}: takes {len(positional)} positional argument(s) "
                 f"({', '.join(positional) or 'none'}), got {len(node.args)}"
             )
-        nested_param = "layer" if kind in ("Bidirectional", "TimeDistributed") else None
-        # Bidirectional(..., backward_layer=GRU(...)), RNN(LSTMCell(4)), StackedRNNCells([LSTMCell(4), GRUCell(2)])
-        nested_more = {"Bidirectional": "backward_layer", "RNN": "cell"}.get(kind)
         for pname, arg in zip(positional, node.args, strict=False):
             args[pname] = arg
         for kw in node.keywords:
@@ -304,12 +229,11 @@ class _Reader:
         values: dict[str, Any] = {}
         name: str | None = None
         for key, arg in args.items():
-            if key in (nested_param, nested_more):
-                values[key] = self.call(arg, index, nested=True)
-            elif kind == "StackedRNNCells" and key == "cells":
-                if not isinstance(arg, (ast.List, ast.Tuple)):
-                    raise SpecError(f"{where}: cells must be a list of cells, e.g. [LSTMCell(8), GRUCell(4)]")
+            # Bidirectional(LSTM(8), backward_layer=GRU(8)), RNN(LSTMCell(4)), StackedRNNCells([LSTMCell(4)])
+            if key in cls.layer_fields and isinstance(arg, (ast.List, ast.Tuple)):
                 values[key] = [self.call(elt, index, nested=True) for elt in arg.elts]
+            elif key in cls.layer_fields:
+                values[key] = self.call(arg, index, nested=True)
             elif key == "name":
                 name = self.literal(arg, "name", where)
                 if not isinstance(name, str) or not name.isidentifier():
@@ -325,16 +249,15 @@ class _Reader:
             else:
                 known = sorted(allowed | cosmetic | {"name"})
                 raise SpecError(f"{where}: unknown argument {shown(key)} (known: {', '.join(known)})")
-        missing = [p for p in positional if p not in values and p not in _DEFAULTS.get(kind, ())]
+        missing = [p for p in cls.spec_required() if p not in values]
         if missing:
-            raise SpecError(f"{where}: missing {', '.join(missing)}, e.g. {_example(kind)}")
-        cls = LAYER_TYPES[kind]
+            raise SpecError(f"{where}: missing {', '.join(missing)}, e.g. {cls.spec_example()}")
         try:
             layer = cls(**values, name=name, extra=extra)  # type: ignore[call-arg]
         except RnncountError as err:
             # The layer's own message (a value or a type it cannot take), placed in the spec.
             raise SpecError(f"{where}: {str(err).split(': ', 1)[-1]}") from None
-        if nested and kind in ("Bidirectional", "TimeDistributed"):
+        if nested and cls.wrapper:
             raise SpecError(f"{where}: {kind} cannot wrap another wrapper")
         return layer
 
@@ -432,41 +355,6 @@ def _separator_problem(text: str) -> str | None:
         col = len(text.rstrip())
         return f"column {col}: the spec ends with '>'; add a layer after it or remove it {example}"
     return None
-
-
-# Positional parameters that may be left out (they have defaults).
-_DEFAULTS = {
-    "Dropout": ("rate",),
-    "Conv1D": ("strides", "padding"),
-    "Conv2D": ("strides", "padding"),
-    "MultiHeadAttention": ("value_dim",),
-    **{
-        kind: _MORE[kind][0]
-        for kind in (
-            "MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D", "BatchNormalization",
-            "LayerNormalization", "Attention", "AdditiveAttention", "Concatenate", "Masking",
-        )
-    },
-}  # fmt: skip
-
-
-def _example(kind: str) -> str:
-    return {
-        "Embedding": "Embedding(10000, 100)",
-        "RepeatVector": "RepeatVector(30)",
-        "Bidirectional": "Bidirectional(LSTM(32))",
-        "TimeDistributed": "TimeDistributed(Dense(1))",
-        "Conv1D": "Conv1D(32, 3)",
-        "Conv2D": "Conv2D(32, 3)",
-        "RNN": "RNN(LSTMCell(32))",
-        "StackedRNNCells": "StackedRNNCells([LSTMCell(8), GRUCell(4)])",
-        "MultiHeadAttention": "MultiHeadAttention(2, 16)",
-        "Reshape": "Reshape((5, 6))",
-        "Permute": "Permute((2, 1))",
-        "SpatialDropout1D": "SpatialDropout1D(0.2)",
-        "GaussianNoise": "GaussianNoise(0.1)",
-        "Activation": "Activation('relu')",
-    }.get(kind, f"{kind}(32)")
 
 
 def parse_spec(text: str) -> list[Layer]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
-from ..core.layers import GATE_NAMES, Layer
+from ..core.layers import Layer
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
 
 #: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
@@ -154,7 +154,7 @@ def symbols_text(result: CountResult) -> str:
         if not lc.params:
             continue
         sym = lc.formula.symbols
-        inner = getattr(lc.layer, "layer", lc.layer)
+        inner = lc.layer.inner()
         if "i" in sym:
             parts.append(f"i = {group_digits(sym['i'])} input features")
         if "h" in sym:
@@ -162,7 +162,7 @@ def symbols_text(result: CountResult) -> str:
         if "o" in sym:
             parts.append(f"o = {group_digits(sym['o'])} outputs")
         if "g" in sym:
-            gates = ", ".join(GATE_NAMES.get(inner.kind, {}))
+            gates = ", ".join(getattr(inner, "gates", ()))
             parts.append(f"g = {sym['g']} weight blocks ({gates})")
         break
     shape = result.input_shape

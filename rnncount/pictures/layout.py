@@ -25,7 +25,7 @@ from typing import Any
 
 from ..core.engine import CountResult, LayerCount
 from ..core.formula import group_digits
-from ..core.layers import Block, Layer, format_shape
+from ..core.layers import LAYER_TYPES, Block, format_shape
 from ..errors import SpecError, shown
 
 VIEWS = ("weights", "unrolled", "cell")
@@ -48,21 +48,17 @@ TAIL = 5
 #: Steps drawn in the unrolled view before "…" and the last step.
 MAX_STEPS = 6
 
-#: Gate colours (Okabe-Ito, readable by colour-blind viewers and on a projector).
+#: Block colours and titles, as each layer kind describes them (``Layer.styles``).
 GATE_COLORS: dict[str, dict[str | None, str]] = {
-    "LSTM": {"i": "#0072B2", "f": "#E69F00", "c": "#009E73", "o": "#CC79A7"},
-    "GRU": {"z": "#0072B2", "r": "#E69F00", "h": "#009E73"},
-    "SimpleRNN": {"h": "#009E73"},
-    "Dense": {None: "#56718C"},
-    "Embedding": {None: "#8C6BB1"},
+    kind: {gate: st.color for gate, st in cls.styles.items()} for kind, cls in LAYER_TYPES.items() if cls.styles
 }
 
 #: What each gate column is called. Only gates are called gates: the candidate and
 #: SimpleRNN's hidden state are not.
 GATE_TITLES: dict[str, dict[str, str]] = {
-    "LSTM": {"i": "input gate i", "f": "forget gate f", "c": "candidate c̃", "o": "output gate o"},
-    "GRU": {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"},
-    "SimpleRNN": {"h": "hidden state h"},
+    kind: {gate: st.title for gate, st in cls.styles.items() if gate is not None}
+    for kind, cls in LAYER_TYPES.items()
+    if getattr(cls, "gates", ())
 }
 
 PALETTES: dict[bool, dict[str, str]] = {
@@ -349,8 +345,7 @@ def block_fill(kind: str, block: Block) -> str:
 
 def kind_of(lc: LayerCount) -> str:
     """The layer kind whose colours and gates the blocks use (the wrapped layer for wrappers)."""
-    inner = getattr(lc.layer, "layer", None)
-    return inner.kind if isinstance(inner, Layer) else lc.layer.kind
+    return lc.layer.inner().kind
 
 
 def variable_path(block: Block) -> str:
