@@ -10,10 +10,8 @@ Usage (from the repository root)::
 
 Cells whose source has a ``# NBVAL_CHECK_OUTPUT`` line are "checked": ``pytest --nbval-lax``
 compares their fresh output with the stored one, so they are committed with their outputs and an
-execution count (nbval skips the comparison for a cell whose execution count is empty). A checked
-cell keeps its text and rnncount's SVG pictures, so that a reader on GitHub or nbviewer sees the key
-pictures with no kernel (and nbval compares them: they are drawn deterministically); other images and
-widget views are dropped. Every other cell is committed with no outputs and no execution count.
+execution count (nbval skips the comparison for a cell whose execution count is empty). Every
+other cell is committed with no outputs and no execution count.
 
 Navigation: each notebook has a ``<!--NAVIGATION-->`` Markdown cell after its title cell and
 another at the end, linking the previous notebook, the index and the next one. The index
@@ -65,12 +63,10 @@ LECTURE_TAGS = {LECTURE_SKIP, "slide"}
 KEPT_TAGS = NBVAL_TAGS | LECTURE_TAGS
 SETUP_HEADING = "## Setup"
 
-# The only outputs a checked cell may store: text that nbval compares and a reader can read, and
-# rnncount's pictures, inline SVG sent as HTML (drawn deterministically, so nbval can compare them too;
-# a reader on GitHub or nbviewer sees the picture with no kernel).
-TEXT_MIMES = ("text/plain",)
-PICTURE_MIME = "text/html"
-PICTURE_MARK = '<svg class="rnncount-picture"'
+# The only outputs a checked cell may store: what nbval compares and a reader sees without a kernel. Text,
+# and SVG pictures: rnncount's own, and Matplotlib's written with a fixed hash salt and no date, are the same
+# bytes on every run (a PNG is not, and nbval does not compare it).
+TEXT_MIMES = ("text/plain", "image/svg+xml")
 
 _NUMBERED = re.compile(r"^\s*\d+\s*[.·:)-]\s*")
 
@@ -219,12 +215,6 @@ def tag_lecture(nb: Any) -> Any:
     return nb
 
 
-def is_picture_html(html: str) -> bool:
-    """True for HTML made of rnncount pictures (one, or several in plain ``<div>`` boxes): static SVG, no script."""
-    text = html.strip()
-    return PICTURE_MARK in text and text.startswith(("<svg", "<div")) and "<script" not in text.lower()
-
-
 def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
     merged: list[Any] = []
     for out in outputs:
@@ -237,17 +227,12 @@ def _coalesce_streams(outputs: Iterable[Any]) -> list[Any]:
 
 
 def _clean_output(out: Any) -> Any | None:
-    """Keep a checked cell's text output and rnncount's SVG pictures; drop images, widget views, rich displays."""
+    """Keep a checked cell's text and SVG output; drop bitmaps, widget views and rich displays."""
     kind = out.get("output_type")
     if kind == "stream":
         return nbformat.v4.new_output("stream", name=out["name"], text=out["text"])
     if kind in ("execute_result", "display_data"):
         data = {m: out["data"][m] for m in TEXT_MIMES if m in out.get("data", {})}
-        html = out.get("data", {}).get(PICTURE_MIME, "")
-        if isinstance(html, list):
-            html = "".join(html)
-        if is_picture_html(html):
-            data[PICTURE_MIME] = html
         if not data:
             return None
         new = nbformat.v4.new_output(kind, data=data)
