@@ -77,11 +77,29 @@ def _check_arguments(args: argparse.Namespace) -> None:
         args.layer = parse_int(layer, "the layer number")
 
 
+def _count_framework(args: argparse.Namespace) -> int:
+    """``rnncount count ... --framework pytorch|both``."""
+    from .bridges.pytorch import count_torch
+
+    if args.latex or args.keras:
+        flag = "--latex" if args.latex else "--keras"
+        raise SpecError(f"{flag} works with --framework keras only (the default)")
+    torch_count = count_torch(args.spec, args.input)
+    if args.framework == "pytorch":
+        print(json.dumps(torch_count.to_dict(), indent=2) if args.json else torch_count.table())
+        return EXIT_OK
+    if args.json:
+        print(json.dumps({"keras": torch_count.result.to_dict(), "pytorch": torch_count.to_dict()}, indent=2))
+    else:
+        print(torch_count.result.table())
+        print()
+        print(torch_count.compare())
+    return EXIT_OK
+
+
 def _cmd_count(args: argparse.Namespace) -> int:
     if getattr(args, "framework", "keras") != "keras":
-        from .bridges.pytorch import cmd_count_framework
-
-        return cmd_count_framework(args)
+        return _count_framework(args)
     result = count(args.spec, args.input)
     if args.keras:
         from .bridges.keras import build_model

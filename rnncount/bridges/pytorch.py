@@ -22,7 +22,6 @@ from ..core.engine import CountResult, LayerCount, count
 from ..core.formula import group_digits
 from ..core.layers import (
     GRU,
-    LSTM,
     Bidirectional,
     Dense,
     Dropout,
@@ -30,16 +29,20 @@ from ..core.layers import (
     Flatten,
     Layer,
     RepeatVector,
-    SimpleRNN,
     TimeDistributed,
+    _Conv,
+    _GlobalPool,
+    _Pool,
+    _Recurrent,
 )
 from ..core.text import grid
+from ..errors import SpecError
 
-#: The torch.nn class for each Keras recurrent layer.
-TORCH_RNN = {"SimpleRNN": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
-
-#: PyTorch's gate order inside weight_ih / weight_hh (Keras: LSTM i,f,c,o; GRU z,r,h).
-TORCH_GATE_ORDER = {"SimpleRNN": ("h",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+#: What rnncount ports to PyTorch; any other kind is refused in one line.
+PORTED = (
+    "Dense, Embedding, Flatten, Dropout, RepeatVector, SimpleRNN, LSTM, GRU, Bidirectional, RNN of one cell, "
+    "TimeDistributed(Dense), Conv1D, Conv2D and pooling"
+)
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,10 @@ def _linear(lc: LayerCount, dense: Dense, wrapped: bool) -> TorchLayer:
     )
 
 
-def _recurrent(lc: LayerCount) -> TorchLayer:
-    layer = lc.layer
+def _recurrent(lc: LayerCount, layer: Layer) -> TorchLayer:
     bidi = isinstance(layer, Bidirectional)
-    cell = layer.layer if bidi else layer
-    assert isinstance(cell, (SimpleRNN, LSTM, GRU))
-    kind = cell.kind
+    cell = layer.inner()
+    assert isinstance(cell, _Recurrent)
     i, h = lc.built.symbols["i"], lc.built.symbols["h"]
     g = lc.built.gates
     params: list[TorchParam] = []
@@ -148,7 +149,7 @@ def _recurrent(lc: LayerCount) -> TorchLayer:
     args.append("batch_first=True")
     if bidi:
         args.append("bidirectional=True")
-    module = f"{TORCH_RNN[kind]}({', '.join(args)})"
+    module = f"{cell.torch}({', '.join(args)})"
 
     inner = "h*i + h*h + 2h" if cell.use_bias else "h*i + h*h"
     inner_n = f"{h}*{i} + {h}*{h} + 2*{h}" if cell.use_bias else f"{h}*{i} + {h}*{h}"
@@ -172,8 +173,8 @@ def _recurrent(lc: LayerCount) -> TorchLayer:
         notes.append("PyTorch keeps two bias vectors per gate (bias_ih and bias_hh); Keras has one")
     elif isinstance(cell, GRU) and cell.use_bias:
         notes.append("same count: Keras's reset_after=True GRU also keeps two bias rows")
-    if kind != "SimpleRNN":
-        notes.append(f"gate order {','.join(TORCH_GATE_ORDER[kind])} (Keras {','.join(cell.gates)})")
+    if cell.torch_gates != cell.gates:
+        notes.append(f"gate order {','.join(cell.torch_gates)} (Keras {','.join(cell.gates)})")
     if not cell.return_sequences:
         notes.append("PyTorch returns every timestep; take out[:, -1] for Keras's last output")
     if bidi and layer.merge_mode != "concat":
@@ -181,23 +182,73 @@ def _recurrent(lc: LayerCount) -> TorchLayer:
     return TorchLayer(lc.name, lc.type, module, tuple(params), lc.params, general, numbers, twin, "; ".join(notes))
 
 
+def _conv(lc: LayerCount, conv: _Conv) -> TorchLayer:
+    sym = lc.built.symbols
+    k = tuple(v for key, v in sym.items() if key in ("k", "kh", "kw"))
+    f, groups = conv.filters, conv.groups
+    i = sym.get("i", sym.get("i/groups", 0) * groups)
+    params = [TorchParam("weight", (f, i // groups, *k), "kernel (axes reordered: filters first)")]
+    if conv.use_bias:
+        params.append(TorchParam("bias", (f,), "bias"))
+    rank = len(k)
+    args = [str(i), str(f), str(k[0] if rank == 1 else k)]
+    if conv.strides not in (1, (1,) * rank):
+        args.append(f"stride={conv.strides}")
+    if conv.padding == "same":
+        args.append("padding='same'")
+    if conv.dilation_rate not in (1, (1,) * rank):
+        args.append(f"dilation={conv.dilation_rate}")
+    if groups != 1:
+        args.append(f"groups={groups}")
+    if not conv.use_bias:
+        args.append("bias=False")
+    notes = ["PyTorch puts the channels before the steps: (batch, channels, length) where Keras has (batch, T, c)"]
+    if conv.padding == "causal":
+        notes.append("no padding='causal' in PyTorch: pad k-1 steps on the left by hand")
+    kernel = lc.blocks[0]
+    general = kernel.term + (" + f" if conv.use_bias else "")
+    numbers = "*".join(map(str, kernel.shape)) + (f" + {f}" if conv.use_bias else "")
+    module = f"nn.Conv{rank}d({', '.join(args)})"
+    return TorchLayer(lc.name, lc.type, module, tuple(params), lc.params, general, numbers, True, "; ".join(notes))
+
+
+def _no_weights(lc: LayerCount, module: str, note: str = "") -> TorchLayer:
+    return TorchLayer(lc.name, lc.type, module, (), 0, "", "", True, note)
+
+
 def torch_layer(lc: LayerCount) -> TorchLayer:
-    """The PyTorch equivalent of one counted Keras layer."""
-    layer = lc.layer
+    """The PyTorch equivalent of one counted Keras layer; SpecError for a kind rnncount does not port."""
+    layer = lc.layer.unwrap()
     if isinstance(layer, Dense):
         return _linear(lc, layer, wrapped=False)
-    if isinstance(layer, TimeDistributed):
-        return _linear(lc, layer.layer, wrapped=True)
+    if isinstance(layer, TimeDistributed) and isinstance(layer.inner(), Dense):
+        return _linear(lc, layer.inner(), wrapped=True)
     if isinstance(layer, Embedding):
         v, d = layer.input_dim, layer.output_dim
         params = (TorchParam("weight", (v, d), "embeddings"),)
         return TorchLayer(lc.name, lc.type, f"nn.Embedding({v}, {d})", params, lc.params, "V*d", f"{v}*{d}", True, "")
-    if isinstance(layer, (SimpleRNN, LSTM, GRU, Bidirectional)):
-        return _recurrent(lc)
+    if isinstance(layer, _Recurrent) or (isinstance(layer, Bidirectional) and isinstance(layer.inner(), _Recurrent)):
+        if isinstance(layer, Bidirectional) and layer.backward_layer is not None:
+            raise SpecError(
+                f"{lc.name} ({lc.type}): PyTorch's bidirectional=True runs two copies of one layer; "
+                "a backward_layer of its own has no nn.RNN/nn.LSTM/nn.GRU twin"
+            )
+        return _recurrent(lc, layer)
+    if isinstance(layer, _Conv):
+        return _conv(lc, layer)
+    if isinstance(layer, _Pool):
+        op = "Max" if layer.op == "largest" else "Avg"
+        p = layer.pool_size
+        stride = "" if layer.strides is None else f", stride={layer.strides}"
+        note = "PyTorch pools over the last axis: (batch, channels, length)"
+        return _no_weights(lc, f"nn.{op}Pool{layer.rank}d({p}{stride})", note)
+    if isinstance(layer, _GlobalPool):
+        op = "Max" if layer.op == "largest" else "Avg"
+        return _no_weights(lc, f"nn.Adaptive{op}Pool{layer.rank}d(1)", "then flatten: (batch, c, 1) -> (batch, c)")
     if isinstance(layer, Flatten):
-        return TorchLayer(lc.name, lc.type, "nn.Flatten()", (), 0, "", "", True, "")
+        return _no_weights(lc, "nn.Flatten()")
     if isinstance(layer, Dropout):
-        return TorchLayer(lc.name, lc.type, f"nn.Dropout({layer.rate})", (), 0, "", "", True, "")
+        return _no_weights(lc, f"nn.Dropout({layer.rate})")
     if isinstance(layer, RepeatVector):
         return TorchLayer(
             lc.name,
@@ -210,7 +261,8 @@ def torch_layer(lc: LayerCount) -> TorchLayer:
             False,
             "no module: a tensor operation with no weights",
         )
-    raise TypeError(f"no PyTorch equivalent known for {layer!r}")  # pragma: no cover
+    why = lc.layer.inner().torch_note or f"rnncount ports {PORTED} to PyTorch"
+    raise SpecError(f"{lc.name} ({lc.type}) has no PyTorch port here: {why}")
 
 
 @dataclass(frozen=True)
@@ -323,15 +375,16 @@ def torch_module(lc: LayerCount) -> Any:
     """Build the real ``torch.nn`` module for one layer (``None`` for RepeatVector); imports torch."""
     from torch import nn
 
-    layer = lc.layer
+    torch_layer(lc)  # refuses what is not ported
+    layer = lc.layer.unwrap()
     if isinstance(layer, (Dense, TimeDistributed)):
-        dense = layer.layer if isinstance(layer, TimeDistributed) else layer
+        dense = layer.inner()
         return nn.Linear(lc.built.symbols["i"], dense.units, bias=dense.use_bias)
     if isinstance(layer, Embedding):
         return nn.Embedding(layer.input_dim, layer.output_dim)
-    if isinstance(layer, (SimpleRNN, LSTM, GRU, Bidirectional)):
-        cell = layer.layer if isinstance(layer, Bidirectional) else layer
-        cls = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[cell.kind]
+    if isinstance(layer, (_Recurrent, Bidirectional)):
+        cell = layer.inner()
+        cls = getattr(nn, cell.torch.removeprefix("nn."))
         return cls(
             lc.built.symbols["i"],
             cell.units,
@@ -339,11 +392,20 @@ def torch_module(lc: LayerCount) -> Any:
             batch_first=True,
             bidirectional=isinstance(layer, Bidirectional),
         )
+    if isinstance(layer, _Conv):
+        conv = getattr(nn, f"Conv{layer.rank}d")
+        sym = lc.built.symbols
+        i = sym.get("i", sym.get("i/groups", 0) * layer.groups)
+        padding = "same" if layer.padding == "same" else 0
+        return conv(
+            i, layer.filters, layer.kernel_size, stride=layer.strides, padding=padding,
+            dilation=layer.dilation_rate, groups=layer.groups, bias=layer.use_bias,
+        )  # fmt: skip
     if isinstance(layer, Flatten):
         return nn.Flatten()
     if isinstance(layer, Dropout):
         return nn.Dropout(layer.rate)
-    return None
+    return None  # no weights (pooling, RepeatVector)
 
 
 def torch_modules(spec: CountResult | str | Sequence[Layer], input_shape: Any = None) -> list[tuple[str, Any]]:
@@ -353,8 +415,7 @@ def torch_modules(spec: CountResult | str | Sequence[Layer], input_shape: Any = 
 
 
 __all__ = [
-    "TORCH_GATE_ORDER",
-    "TORCH_RNN",
+    "PORTED",
     "TorchCount",
     "TorchLayer",
     "TorchParam",
@@ -364,26 +425,3 @@ __all__ = [
     "torch_modules",
     "torch_params",
 ]
-
-
-def cmd_count_framework(args: Any) -> int:
-    """``rnncount count ... --framework pytorch|both``."""
-    import json
-
-    from ..errors import SpecError
-
-    if args.latex or args.keras:
-        flag = "--latex" if args.latex else "--keras"
-        raise SpecError(f"{flag} works with --framework keras only (the default)")
-    torch_count = count_torch(args.spec, args.input)
-    if args.framework == "pytorch":
-        print(json.dumps(torch_count.to_dict(), indent=2) if args.json else torch_count.table())
-        return 0
-    if args.json:
-        data = {"keras": torch_count.result.to_dict(), "pytorch": torch_count.to_dict()}
-        print(json.dumps(data, indent=2))
-    else:
-        print(torch_count.result.table())
-        print()
-        print(torch_count.compare())
-    return 0

@@ -648,6 +648,7 @@ class SimpleRNN(_Recurrent):
     gates: ClassVar[tuple[str, ...]] = ("h",)
     styles: ClassVar[dict[str | None, BlockStyle]] = {"h": BlockStyle("hidden state", "hidden state h", "#009E73")}
     torch: ClassVar[str | None] = "nn.RNN"
+    torch_gates: ClassVar[tuple[str, ...]] = ("h",)
 
     cosmetic: ClassVar[frozenset[str]] = frozenset(
         {"activation", "dropout", "go_backwards", "recurrent_dropout", "unroll"}
@@ -666,6 +667,7 @@ class LSTM(_Recurrent):
         "o": BlockStyle("output gate", "output gate o", "#CC79A7"),
     }
     torch: ClassVar[str | None] = "nn.LSTM"
+    torch_gates: ClassVar[tuple[str, ...]] = ("i", "f", "g", "o")  # PyTorch calls the candidate g
 
     cosmetic: ClassVar[frozenset[str]] = frozenset(
         {
@@ -700,6 +702,7 @@ class GRU(_Recurrent):
         "h": BlockStyle("candidate state", "candidate h̃", "#009E73"),
     }
     torch: ClassVar[str | None] = "nn.GRU"
+    torch_gates: ClassVar[tuple[str, ...]] = ("r", "z", "n")  # reset first; PyTorch's n is h̃
 
     cosmetic: ClassVar[frozenset[str]] = frozenset(
         {"activation", "dropout", "go_backwards", "recurrent_activation", "recurrent_dropout", "unroll"}
@@ -845,6 +848,10 @@ class StackedRNNCells(Layer):
 @dataclass(eq=True)
 class RNN(Layer):
     """RNN(cell): a recurrent layer made of a cell; the same weights as the layer of that cell."""
+
+    torch_note: ClassVar[str] = (
+        "PyTorch's nn.RNN, nn.LSTM and nn.GRU stack layers of one kind (num_layers), not cells of different kinds"
+    )
 
     layer_fields: ClassVar[tuple[str, ...]] = ("cell",)
 
@@ -1186,6 +1193,8 @@ class _Conv(Layer):
     rank: ClassVar[int] = 1
     paddings: ClassVar[tuple[str, ...]] = ("valid", "same", "causal")
 
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("kernel and bias", "", "#3F7F93")}
+
     def keras_zeros(self) -> dict[str, Any]:
         return dict.fromkeys(("kernel_initializer", "bias_initializer"), "zeros")
 
@@ -1403,6 +1412,10 @@ def _axis_size(kind: str, input_shape: Shape, axis: Any) -> tuple[int, int]:
 class BatchNormalization(Layer):
     """BatchNormalization(): gamma and beta (trainable), moving mean and variance (not trained), c each."""
 
+    torch_note: ClassVar[str] = (
+        "nn.BatchNorm1d keeps the moving mean and variance as buffers, not parameters, which rnncount does not port yet"
+    )
+
     positional: ClassVar[tuple[str, ...] | None] = ("axis",)
 
     cosmetic: ClassVar[frozenset[str]] = frozenset({"epsilon", "momentum"})
@@ -1412,6 +1425,8 @@ class BatchNormalization(Layer):
     scale: bool = True
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("scale, shift and statistics", "", "#8F6A3F")}
 
     @classmethod
     def from_keras(cls, klayer: Any, read: Any, extra: dict[str, Any]) -> Layer | None:
@@ -1458,6 +1473,8 @@ class LayerNormalization(Layer):
     rms_scaling: bool = False
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("scale and shift", "", "#8F6A3F")}
 
     def keras_arguments(self) -> dict[str, Any]:
         kwargs = super().keras_arguments()
@@ -1511,6 +1528,11 @@ def _attention_shapes(kind: str, shapes: list[Shape]) -> tuple[Shape, Shape, Sha
 class MultiHeadAttention(Layer):
     """MultiHeadAttention(H, k): query, key and value projections per head, and an output projection."""
 
+    torch_note: ClassVar[str] = (
+        "nn.MultiheadAttention packs the query, key and value projections into one in_proj_weight, "
+        "which rnncount does not port"
+    )
+
     positional: ClassVar[tuple[str, ...] | None] = ("num_heads", "key_dim", "value_dim")
 
     example: ClassVar[str] = "MultiHeadAttention(2, 16)"
@@ -1526,6 +1548,8 @@ class MultiHeadAttention(Layer):
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     inputs: ClassVar[str] = "attention"
+
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("projections", "", "#7A5195")}
 
     def keras_zeros(self) -> dict[str, Any]:
         return dict.fromkeys(("kernel_initializer", "bias_initializer"), "zeros")
@@ -1597,6 +1621,8 @@ class Attention(Layer):
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     inputs: ClassVar[str] = "attention"
+
+    styles: ClassVar[dict[str | None, BlockStyle]] = {None: BlockStyle("score scale", "", "#7A5195")}
 
     def validate(self) -> None:
         _check_bool(self.kind, "use_scale", self.use_scale)
@@ -1886,6 +1912,10 @@ class Permute(Layer):
 class Masking(Layer):
     """Masking(mask_value): marks timesteps whose features all equal mask_value as padding; no weights."""
 
+    torch_note: ClassVar[str] = (
+        "PyTorch has no masking layer; padded sequences go through torch.nn.utils.rnn.pack_padded_sequence"
+    )
+
     positional: ClassVar[tuple[str, ...] | None] = ("mask_value",)
 
     no_weights: ClassVar[bool] = True
@@ -1992,6 +2022,8 @@ LAMBDA_NOTE = "a Lambda runs its own Python function, so its output shape cannot
 class Lambda(Layer):
     """Lambda(f): any Python function; no weights, and a shape only the function knows."""
 
+    torch_note: ClassVar[str] = "a Lambda is a Python function, which in PyTorch is code in forward(), not a module"
+
     spec_refusal: ClassVar[str] = (
         "a Lambda runs a Python function, which a spec never holds (nothing typed is run), "
         "so its output shape cannot be known in general; use rnncount.explain on the Keras model"
@@ -2027,3 +2059,17 @@ def cosmetic_options(kind: str) -> set[str]:
     trainable to the non-trainable count, but never changes the total.
     """
     return set(LAYER_TYPES[kind].cosmetic) | {"trainable"}
+
+
+def _load_kind_modules() -> None:
+    """Import every family module of :mod:`rnncount.core.kinds`: their classes register themselves."""
+    import importlib
+    import pkgutil
+
+    from . import kinds
+
+    for module in pkgutil.iter_modules(kinds.__path__):
+        importlib.import_module(f"{kinds.__name__}.{module.name}")
+
+
+_load_kind_modules()

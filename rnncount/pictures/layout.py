@@ -365,7 +365,7 @@ def block_tip(lc: LayerCount, block: Block) -> str:
         variable += f"[{block.row}]"
     lines = [
         f"{lc.name} ({lc.type}) · {block.direction + ' ' if block.direction else ''}{block.name}: {what}",
-        f"Keras variable: {variable}, columns {block.column}–{block.column + block.shape[-1] - 1}",
+        f"Keras variable: {variable}, columns {block.column}–{block.column + _columns(block) - 1}",
         f"shape {dims} = {params_text(block.params)}",
         f"formula term {block.term} = {numbers} = {group_digits(block.params)} in {lc.formula.general}",
     ]
@@ -536,7 +536,7 @@ def common_scale(layers: Iterable[LayerCount]) -> float:
     for lc in layers:
         if lc.blocks:
             gates = _gate_order([blk for blk in lc.blocks if blk.direction in (None, "forward")])
-            s = min(s, AREA_W / (len(gates) * lc.blocks[0].shape[-1]))
+            s = min(s, AREA_W / (len(gates) * _columns(lc.blocks[0])))
     return s
 
 
@@ -601,13 +601,23 @@ def _block(b: Builder, lc: LayerCount, kind: str, blk: Block, x: float, y: float
     b.items.append(Group("rnncount-block", items, block_tip(lc, blk), data, blk, lc.name))
 
 
+def _columns(blk: Block) -> int:
+    """The columns a block is drawn with: its last axis (one for a scalar, such as Attention's scale)."""
+    return blk.shape[-1] if blk.shape else 1
+
+
+def _row_count(blk: Block) -> int:
+    """The rows a block is drawn with: all its axes but the last (its columns) multiplied."""
+    return math.prod(blk.shape[:-1]) if len(blk.shape) >= 2 else 1
+
+
 def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: float) -> float:
     kind = kind_of(lc)
     gates = _gate_order(blocks)
     n = len(gates)
-    cells_w = blocks[0].shape[-1]
+    cells_w = _columns(blocks[0])
     rows = _rows(blocks)
-    heights = [_row_height(blks[0].shape[0] if len(blks[0].shape) == 2 else 1, s) for _, _, blks in rows]
+    heights = [_row_height(_row_count(blks[0]), s) for _, _, blks in rows]
     # One column width for every gate, so an LSTM is visibly four SimpleRNNs side by side.
     titles = GATE_TITLES.get(kind, {})
     # A gate's title may take two lines, but never breaks a word.
@@ -647,8 +657,8 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
     right_w = WIDTH - MARGIN - right_x
     bias_rows = [r for r in rows if r[0] == "bias"]
     for (var, row, blks), (h, how) in zip(rows, heights, strict=True):
-        two_d = len(blks[0].shape) == 2
-        cells = blks[0].shape[0] if two_d else 1
+        two_d = len(blks[0].shape) >= 2  # a convolution's kernel (k, i, f) is drawn as k*i rows of f columns
+        cells = _row_count(blks[0])
         flags = " ".join(f for f in (how, "widened" if widened else "") if f)
         if flags:
             b.notes.update(flags.split())
@@ -657,7 +667,7 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
             _block(b, lc, kind, blk, AREA_X + k * col, y, col, h, flags)
         b.items.append(Rect(AREA_X, y, area, h, "none", b.p["frame"], 1.6))
         if two_d:
-            dim = f"{blks[0].symbols[0]} = {group_digits(cells)}"
+            dim = f"{'·'.join(blks[0].symbols[:-1])} = {group_digits(cells)}"
         elif row is None:
             dim = "1 row"
         else:
@@ -668,7 +678,7 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
             head, _, value = dim.partition(" = ")
             b.text(AREA_X - 10, y + h / 2 - 4, f"{head} =", SMALL, anchor="end", color=b.p["muted"])
             b.text(AREA_X - 10, y + h / 2 + 17, value, SMALL, anchor="end", color=b.p["muted"])
-        width = sum(blk.shape[-1] for blk in blks)
+        width = sum(_columns(blk) for blk in blks)
         if var == "bias" and len(bias_rows) == 2:
             if row == 0:
                 full = sum(blk.params for r in bias_rows for blk in r[2])
@@ -676,7 +686,7 @@ def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: flo
             else:
                 label = ["row 1: the extra recurrent bias of reset_after=True (+g*h)"]
         else:
-            shape = (cells, width) if two_d else (width,)
+            shape = (*blks[0].shape[:-1], width) if two_d else (width,)
             head = f"{var} {format_shape(shape)}"
             label = [head] if text_width(head, SMALL) <= right_w else [var, format_shape(shape)]
             label.append(params_text(sum(blk.params for blk in blks)))
