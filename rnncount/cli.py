@@ -186,10 +186,56 @@ def _add_explain(sub: Any) -> None:
 SUBCOMMANDS: list[Callable[[Any], None]] = [_add_count, _add_explain]
 
 
-def _add_lecture(sub: Any) -> None:
-    from .lecture.mode import add_lecture
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"counts from 1, got {value}")
+    return value
 
-    add_lecture(sub)
+
+def _cmd_lecture(args: argparse.Namespace) -> int:
+    from .lecture.mode import _check_notebook, export_deck, run_lecture
+
+    theme = "dark" if args.dark else "light"
+    if args.export:
+        _check_notebook(args.notebook)
+        target = export_deck(args.notebook, args.export, theme=theme, slide=args.slide)
+        print(f"rnncount lecture: wrote {target}")
+        return EXIT_OK
+    return run_lecture(args.notebook, port=args.port, theme=theme, open_browser=not args.no_browser, slide=args.slide)
+
+
+def _add_lecture(sub: Any) -> None:
+    """``rnncount lecture``: lecture mode is imported only when the sub-command runs (Voila is optional)."""
+    from .lecture.mode import DEFAULT_PORT
+
+    p = sub.add_parser(
+        "lecture",
+        help="show a notebook as slides without code, large enough to project (Voila)",
+        description=(
+            "Serve a notebook as slides: one section per screen, explanations, outputs and live dashboards, "
+            "code hidden. Keys: ArrowRight/ArrowLeft, PageDown/PageUp, Space, Home, End. "
+            "Example: rnncount lecture notebooks/03_lstm.ipynb --slide 5. "
+            "With --export deck.html, write a static deck instead (no kernel needed to show it)."
+        ),
+    )
+    p.add_argument("notebook", help="the notebook to show, e.g. notebooks/03_lstm.ipynb")
+    p.add_argument(
+        "--port", type=int, default=None, help=f"port to serve on (default: {DEFAULT_PORT} or the next free)"
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--dark", action="store_true", help="dark theme (for dim rooms)")
+    p.add_argument("--slide", type=_positive, default=1, metavar="N", help="open at slide N (default: 1)")
+    p.add_argument(
+        "--export",
+        metavar="DECK.html",
+        default=None,
+        help="run the notebook once and write a static slide deck to this file (opens from file://)",
+    )
+    p.set_defaults(func=_cmd_lecture)
 
 
 SUBCOMMANDS.append(_add_lecture)
@@ -255,6 +301,15 @@ def _add_grade(sub: Any) -> None:
 SUBCOMMANDS.append(_add_grade)
 
 
+def _add_quiz(sub: Any) -> None:
+    from .classroom.quiz import add_quiz_command
+
+    add_quiz_command(sub)
+
+
+SUBCOMMANDS.append(_add_quiz)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnncount",
@@ -280,7 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_arguments(args)
-        return int(args.func(args))
+        status = args.func(args)
+        # Domain commands (check, grade, quiz) return a verdict; the command line owns the exit codes.
+        if isinstance(status, bool):
+            return EXIT_OK if status else EXIT_WRONG
+        return int(status)
     except RnncountError as err:
         return _fail(str(err))
     except KeyboardInterrupt:  # pragma: no cover

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnncount
-from rnncount.classroom import exercises, grade
+from rnncount.classroom import exercises, grade, misconceptions
 from rnncount.classroom.exercises import Choice, Design, Exercise, Inverse, Ranking
 from rnncount.cli import main
 from rnncount.core.formula import group_digits
@@ -540,6 +540,7 @@ def test_check_is_linear_in_the_layers(monkeypatch):
         return real_count(spec, input_shape)
 
     monkeypatch.setattr(exercises, "count", counting)
+    monkeypatch.setattr(misconceptions, "count", counting)  # the rules recount through their own module
     start = time.monotonic()
     code, _, err = assert_cli_contract(["check", LONG, "--input", "30,5", "--answer", "5"])
     check_seconds = time.monotonic() - start
@@ -559,6 +560,47 @@ def _with_layer_by_full_recount(result: Any, k: int, new: Any) -> int | None:
     layers[k] = new.with_options(name=result.layers[k].name)
     again = exercises._recount(layers, result.input_shape)
     return None if again is None else again.layers[k].params
+
+
+def _inner(layer: Any) -> Any:
+    return layer.layer if isinstance(layer, (rnncount.Bidirectional, rnncount.TimeDistributed)) else layer
+
+
+def _rewrapped(layer: Any, inner: Any) -> Any:
+    return layer.with_options(layer=inner) if inner is not layer and _inner(layer) is not layer else inner
+
+
+def _forgot_bias_by_full_recount(result: Any, k: int) -> int | None:
+    layer = result.layers[k].layer
+    inner = _inner(layer)
+    if not hasattr(inner, "use_bias") or not inner.use_bias:
+        return None
+    return _with_layer_by_full_recount(result, k, _rewrapped(layer, inner.with_options(use_bias=False)))
+
+
+def _reset_after_by_full_recount(result: Any, k: int) -> int | None:
+    layer = result.layers[k].layer
+    inner = _inner(layer)
+    if not isinstance(inner, rnncount.GRU) or not inner.use_bias:
+        return None
+    return _with_layer_by_full_recount(
+        result, k, _rewrapped(layer, inner.with_options(reset_after=not inner.reset_after))
+    )
+
+
+def _gate_count_by_full_recount(result: Any, k: int) -> int | None:
+    # LSTM's formula (g = 4) for a SimpleRNN or a GRU, and an LSTM counted as a GRU with one bias row.
+    layer = result.layers[k].layer
+    inner = _inner(layer)
+    if not isinstance(inner, (rnncount.SimpleRNN, rnncount.LSTM, rnncount.GRU)):
+        return None
+    common = {"use_bias": inner.use_bias, "return_sequences": inner.return_sequences}
+    swapped = (
+        rnncount.GRU(inner.units, reset_after=False, **common)
+        if isinstance(inner, rnncount.LSTM)
+        else rnncount.LSTM(inner.units, **common)
+    )
+    return _with_layer_by_full_recount(result, k, _rewrapped(layer, swapped))
 
 
 def _bidi_width_by_full_recount(result: Any, k: int) -> int | None:
@@ -582,7 +624,10 @@ def test_the_linear_checker_finds_what_a_full_recount_finds(monkeypatch):
         results.append(rnncount.count(case.layers, case.input_shape))
     results.append(rnncount.count(" > ".join(["Bidirectional(LSTM(2, return_sequences=True))"] * 4), (9, 3)))
     fast = [(exercises.candidates(r), [exercises.candidates(r, k) for k in range(len(r.layers))]) for r in results]
-    monkeypatch.setattr(exercises, "_with_layer", _with_layer_by_full_recount)
+    # The rules that read the weight blocks, against their definitions: change the layer, recount the stack.
+    monkeypatch.setitem(exercises.RULES, "forgot_bias", _forgot_bias_by_full_recount)
+    monkeypatch.setitem(exercises.RULES, "gru_reset_after", _reset_after_by_full_recount)
+    monkeypatch.setitem(exercises.RULES, "wrong_gate_count", _gate_count_by_full_recount)
     monkeypatch.setitem(exercises.RULES, "bidirectional_width", _bidi_width_by_full_recount)
     slow = [(exercises.candidates(r), [exercises.candidates(r, k) for k in range(len(r.layers))]) for r in results]
     assert fast == slow

@@ -131,7 +131,7 @@ def test_every_command_in_the_readme_runs(capsys, tmp_path, monkeypatch):
     commands = [shlex.split(line, comments=True)[1:] for line in readme.splitlines() if line.startswith("rnncount ")]
     # `lecture` starts a server; its own tests cover it. `grade` needs the README's answers: test_grade.py runs it.
     commands = [argv for argv in commands if argv[0] not in ("lecture", "grade")]
-    assert {argv[0] for argv in commands} == {"count", "explain", "check", "homework", "draw"}
+    assert {argv[0] for argv in commands} == {"count", "explain", "check", "homework", "draw", "quiz"}
     # The model the README explains, saved where the command looks for it.
     keras = pytest.importorskip("keras")
     inputs = keras.Input((20, 100))

@@ -120,6 +120,10 @@ def random_cell(rng: random.Random) -> Cell:
     )
 
 
+#: Mistakes that only other layer kinds than the recurrent ones (and their Dense head) can make.
+OTHER_KIND_MISTAKES = ("conv_input_channels", "conv_kernel_size", "moving_statistics", "embedding_bias")
+
+
 def _recognised(fb: Feedback, key: str) -> bool:
     return not fb.correct and (fb.misconception == key or key in fb.also)
 
@@ -127,7 +131,8 @@ def _recognised(fb: Feedback, key: str) -> bool:
 def test_every_misconception_is_recognised_on_random_layers():
     """Property test: on 400 random recurrent layers, each mistake's number is diagnosed as that mistake."""
     rng = random.Random(20261123)
-    seen: dict[str, int] = dict.fromkeys(MISTAKES, 0)
+    # The mistakes of the other layer kinds are tested on those kinds (test_mistakes_of_other_kinds...).
+    seen: dict[str, int] = dict.fromkeys(set(MISTAKES) - set(OTHER_KIND_MISTAKES), 0)
     for _ in range(400):
         cell = random_cell(rng)
         o = rng.randint(1, 9)
@@ -156,6 +161,13 @@ def test_every_misconception_is_recognised_on_random_layers():
             fb = dense.check(cell.t * (width * o + o))
             assert _recognised(fb, "weights_per_timestep"), (cell, fb)
             seen["weights_per_timestep"] += 1
+        # The Dense head counted with the recurrent formula g*o*(i + o), as posted on Q&A sites.
+        g = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cell.kind]
+        wrong = g * o * (width + o)
+        if wrong != width * o + o:
+            fb = dense.check(wrong)
+            assert _recognised(fb, "dense_recurrent_formula"), (cell, fb)
+            seen["dense_recurrent_formula"] += 1
     # Every misconception was produced many times.
     assert min(seen.values()) >= 40, seen
 
@@ -196,6 +208,38 @@ def test_every_misconception_is_recognised_in_totals_of_random_stacks():
             assert _recognised(fb, key), (spec, key, wrong, fb)
             checked += 1
     assert checked >= 400
+
+
+def test_mistakes_of_other_kinds_are_recognised_from_their_weight_blocks():
+    """The rules read weight blocks: Conv1D, BatchNormalization, Embedding and MultiHeadAttention get theirs."""
+    rng = random.Random(23)
+    seen: dict[str, int] = dict.fromkeys([*OTHER_KIND_MISTAKES, "forgot_bias"], 0)
+    for _ in range(120):
+        t, i, f, k = rng.randint(8, 40), rng.randint(2, 20), rng.randint(2, 30), rng.randint(2, 7)
+        conv = Exercise(f"Conv1D({f}, {k})", (t, i))
+        assert conv.check(k * i * f + f).correct
+        for key, wrong in {
+            "conv_input_channels": k * f + f,
+            "conv_kernel_size": i * f + f,
+            "forgot_bias": k * i * f,
+        }.items():
+            fb = conv.check(wrong)
+            assert _recognised(fb, key), (t, i, f, k, key, fb)
+            seen[key] += 1
+        c = rng.randint(2, 64)
+        bn = Exercise("BatchNormalization()", (t, c))
+        assert bn.check(4 * c).correct and _recognised(bn.check(2 * c), "moving_statistics")
+        seen["moving_statistics"] += 1
+        v, d = rng.randint(10, 5000), rng.randint(2, 64)
+        emb = Exercise(f"Embedding({v}, {d})", (t,))
+        assert emb.check(v * d).correct and _recognised(emb.check(v * d + d), "embedding_bias")
+        seen["embedding_bias"] += 1
+        heads, key_dim = rng.randint(1, 4), rng.randint(2, 8)
+        mha = Exercise(f"MultiHeadAttention({heads}, {key_dim})", (t, i))
+        biases = 3 * heads * key_dim + i
+        fb = mha.check(mha.expected - biases)
+        assert _recognised(fb, "forgot_bias"), fb
+    assert min(seen.values()) >= 100, seen
 
 
 def test_right_answers_are_never_diagnosed_as_a_mistake():
@@ -434,6 +478,19 @@ def test_every_wrong_count_gets_one_sentence():
             # One sentence: no full stop before the end (the numbers use commas, not points).
             assert ". " not in msg and "\n" not in msg, msg
             assert str(fb) == f"✗ {msg}" and "Not quite" not in str(fb)
+            seen.add(fb.misconception)
+    others = [
+        ("Conv1D(8, 3) > GlobalAveragePooling1D() > Dense(2)", (20, 4)),
+        ("Embedding(500, 10) > BatchNormalization() > LSTM(4) > Dense(1)", (10,)),
+        ("Conv1D(6, 5, padding='same') > BatchNormalization() > GRU(3)", (12, 3)),
+    ]
+    for spec, shape in others:
+        ex = Exercise(spec, shape)
+        for c in candidates(ex.result):
+            fb = ex.check(c.value)
+            msg = fb.message
+            assert not fb.correct and msg[0].isupper() and msg.endswith("."), msg
+            assert ". " not in msg and "\n" not in msg, msg
             seen.add(fb.misconception)
     assert seen >= set(MISTAKES) - {"bidirectional_width"}
 

@@ -553,16 +553,18 @@ def test_shape_questions_are_graded_like_check_ask_shape(tmp_path, capsys, monke
     """Should a problem set ask for an output shape, the answer is read and checked as `check --ask shape` does."""
     import rnncount.classroom.grade as grade_module
     from rnncount.classroom.exercises import Exercise
-    from rnncount.classroom.homework import Problem, ProblemSet
+    from rnncount.classroom.homework import Problem
 
     spec = "LSTM(4, return_sequences=True) > Dense(1)"
     shape_question = Exercise(spec, (30, 5), layer=1, ask="shape")
 
-    def with_a_shape_question(seed, n, difficulty):
-        real = problem_set(seed, n, difficulty)
-        return ProblemSet(seed, difficulty, (Problem(1, "easy", "shape", shape_question), *real.problems[1:]))
+    class WithAShapeQuestion(grade_module.ProblemSource):
+        def problem(self, number: int, level: str) -> Problem:
+            if number == 1:
+                return Problem(1, level, "shape", shape_question)
+            return super().problem(number, level)
 
-    monkeypatch.setattr(grade_module, "problem_set", with_a_shape_question)
+    monkeypatch.setattr(grade_module, "ProblemSource", WithAShapeQuestion)
     right = shape_question.expected
     wrong = Exercise("LSTM(4) > Dense(1)", (30, 5), layer=1, ask="shape").expected  # return_sequences misread
     rows = [("a", 5, 1, str(right)), ("b", 5, 1, str(wrong)), ("c", 5, 1, "30, 4"), ("d", 5, 1, "(None, 7)")]
@@ -573,3 +575,87 @@ def test_shape_questions_are_graded_like_check_ask_shape(tmp_path, capsys, monke
     assert got == want
     assert got[0][1] and got[1][2] == "return_sequences_shape" and got[2][1]  # written without the batch
     assert grades.to_dict()["students"][0]["answers"][0]["answer"] == "(None, 30, 4)"
+
+
+# --------------------------------------------------------------------------- sets and grading that cannot mismatch
+
+
+def _class_csvs(tmp_path: Path, n: int, difficulty: str = "mixed", code: bool = False) -> dict[str, Path]:
+    """A small class that answered its sets of n problems perfectly, in both CSV forms."""
+    sets = [problem_set(seed, n, difficulty) for seed in (5, 6, 7, "ada")]
+    extra = ["set"] if code else []
+    wide = [["student", "seed", *extra, *map(str, range(1, n + 1))]]
+    long = [["student", "seed", *extra, "problem", "answer"]]
+    for s in sets:
+        mine = [s.code] if code else []
+        wide.append([f"st-{s.seed}", str(s.seed), *mine, *(str(p.answer) for p in s.problems)])
+        long += [[f"st-{s.seed}", str(s.seed), *mine, str(p.number), str(p.answer)] for p in s.problems]
+    out = {}
+    for form, rows in (("wide", wide), ("long", long)):
+        path = out[form] = tmp_path / f"{form}.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_a_set_graded_without_its_n_is_refused_in_one_line_not_written_as_zeros(tmp_path, capsys, form):
+    path = _class_csvs(tmp_path, 8)[form]
+    grades = tmp_path / "grades.csv"
+    code, out, err = run(capsys, "grade", str(path), "--json", "--csv", str(grades))
+    _one_line_exit_2(code, out, err)
+    assert "--n 8 --difficulty mixed" in err and "set code" in err
+    assert not grades.exists()
+    # With the right n it is graded right.
+    code, out, err = run(capsys, "grade", str(path), "--n", "8", "--json", "--csv", str(grades))
+    assert code == 0 and err == ""
+    assert {(s["score"], s["out_of"]) for s in json.loads(out)["students"]} == {(8, 8)}
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_the_set_code_column_grades_each_sheet_as_its_set_without_n(tmp_path, capsys, form):
+    path = _class_csvs(tmp_path, 8, code=True)[form]
+    code, out, err = run(capsys, "grade", str(path), "--json")
+    assert code == 0 and err == ""
+    assert {(s["score"], s["out_of"]) for s in json.loads(out)["students"]} == {(8, 8)}
+    (tmp_path / "hard").mkdir()
+    hard = _class_csvs(tmp_path / "hard", 6, "hard", code=True)[form]
+    code, out, err = run(capsys, "grade", str(hard))
+    assert code == 0 and err == "" and "6 problems each (difficulty: hard)" in out
+    # A --n or --difficulty that the codes contradict is refused, not used.
+    code, out, err = run(capsys, "grade", str(path), "--n", "10")
+    _one_line_exit_2(code, out, err)
+    assert "set code" in err and "8 problems" in err
+
+
+def test_a_set_code_that_is_not_its_seeds_is_a_bad_row(tmp_path, capsys):
+    right = problem_set(5, 3)
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "student,seed,set,1,2,3\n"
+        f"ann,5,{right.code}," + ",".join(str(p.answer) for p in right.problems) + "\n"
+        f"bob,6,{right.code},1,2,3\n"
+    )
+    code, out, err = run(capsys, "grade", str(path))
+    assert code == 0 and "ann (seed 5): 3/3" in out and "bob" not in out
+    assert f"line 3: bob: the set code {right.code} is not the code of seed 6's set" in err
+
+
+def test_codes_of_two_different_sets_are_refused(tmp_path, capsys):
+    a, b = problem_set(5, 3), problem_set(6, 4)
+    path = tmp_path / "a.csv"
+    path.write_text(f"student,seed,set,problem,answer\nann,5,{a.code},1,1\nbob,6,{b.code},1,1\n")
+    code, out, err = run(capsys, "grade", str(path))
+    _one_line_exit_2(code, out, err)
+    assert "different sets" in err
+
+
+def test_a_poor_class_graded_with_its_own_n_is_not_refused(tmp_path, capsys):
+    """Wrong answers are not evidence of another set: only right ones are."""
+    path = tmp_path / "a.csv"
+    rows = ["student,seed,1,2,3,4,5,6,7,8"]
+    for seed in range(5, 11):
+        rows.append(f"s{seed},{seed}," + ",".join(str(p.answer + 1) for p in problem_set(seed, 8).problems))
+    path.write_text("\n".join(rows) + "\n")
+    code, out, _ = run(capsys, "grade", str(path), "--n", "8")
+    assert code == 0 and "mean score 0.0/8" in out

@@ -160,3 +160,30 @@ def test_cli_text_seed(capsys):
 def test_cli_bad_arguments_exit_2(capsys, argv):
     code, out, err = run(capsys, "homework", *argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_problem_k_is_the_same_whatever_the_size_of_the_set(difficulty):
+    for seed in (3, "ada"):
+        long = problem_set(seed, 25, difficulty).problems
+        for n in (1, 4, 8, 10, 24):
+            short = problem_set(seed, n, difficulty).problems
+            assert [p.to_dict(answers=True) for p in short] == [p.to_dict(answers=True) for p in long[:n]]
+
+
+def test_in_mixed_sets_problem_k_is_the_same_where_its_difficulty_is():
+    eight, ten = problem_set(5, 8).problems, problem_set(5, 10).problems
+    same = [a.number for a, b in zip(eight, ten, strict=False) if a.difficulty == b.difficulty]
+    assert same and all(eight[k - 1].to_dict() == ten[k - 1].to_dict() for k in same)
+    easy = problem_set(5, 3, "easy").problems
+    assert [p.to_dict() for p in ten[:3]] == [p.to_dict() for p in easy]  # the easy start of a mixed set
+
+
+def test_every_sheet_prints_its_set_code():
+    from rnncount.classroom.homework import read_set_code, set_code
+
+    pset = problem_set(5, 8)
+    assert pset.code == set_code(5, 8, "mixed") and read_set_code(pset.code) == (8, "mixed")
+    assert f"Set code: `{pset.code}`" in pset.markdown() and json.loads(pset.to_json())["set_code"] == pset.code
+    codes = {problem_set(seed, n, d).code for seed in (5, 6) for n in (8, 10) for d in ("easy", "mixed")}
+    assert len(codes) == 8

@@ -233,7 +233,8 @@ def test_package_data_ships_the_templates() -> None:
     """pyproject.toml's package data covers every file lecture mode reads."""
     import tomllib
 
-    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["rnncount.lecture"]
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = settings["package-data"]["rnncount.lecture"]
     package = DATA.parent
     files = [p for p in DATA.rglob("*") if p.is_file()]
     assert files

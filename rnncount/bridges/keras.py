@@ -18,7 +18,6 @@ from typing import Any
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
 from ..core.layers import (
-    LAMBDA_NOTE,
     LAYER_TYPES,
     Embedding,
     Layer,
@@ -450,12 +449,6 @@ class Explanation:
         }
 
 
-def _shape_of(tensor: Any) -> Any:
-    if isinstance(tensor, (list, tuple)) and tensor and hasattr(tensor[0], "shape"):
-        return [tuple(t.shape) for t in tensor]
-    return tuple(tensor.shape)
-
-
 def _count_layer(layer: Any, ours: Layer) -> tuple[Any, str]:
     """(the LayerCount of ``ours`` on the shapes ``layer`` was built on, or None; why not)."""
     from ..core.engine import LayerCount
@@ -497,10 +490,9 @@ def _layer_row(layer: Any, depth: int) -> ExplainRow:
     if counted is None:
         if ours.no_weights:  # no weights whatever the shape
             shown = format_shape(keras_shape) if keras_shape is not None else "?"
-            note = LAMBDA_NOTE if ours.kind == "Lambda" else ""
             return ExplainRow(
                 layer.name, ours.type_name, keras_params, 0, "0 (no weights)", shown, keras_trainable, keras_non,
-                0, 0, depth, note=note,
+                0, 0, depth, note=ours.unknown_shape_note,
             )  # fmt: skip
         return ExplainRow(
             layer.name, ours.type_name, keras_params, None, problem or "no formula: its input shape is unknown",

@@ -194,7 +194,8 @@ def _conv(lc: LayerCount, conv: _Conv) -> TorchLayer:
     args = [str(i), str(f), str(k[0] if rank == 1 else k)]
     if conv.strides not in (1, (1,) * rank):
         args.append(f"stride={conv.strides}")
-    if conv.padding == "same":
+    strided = conv.strides not in (1, (1,) * rank)
+    if conv.padding == "same" and not strided:
         args.append("padding='same'")
     if conv.dilation_rate not in (1, (1,) * rank):
         args.append(f"dilation={conv.dilation_rate}")
@@ -203,6 +204,8 @@ def _conv(lc: LayerCount, conv: _Conv) -> TorchLayer:
     if not conv.use_bias:
         args.append("bias=False")
     notes = ["PyTorch puts the channels before the steps: (batch, channels, length) where Keras has (batch, T, c)"]
+    if conv.padding == "same" and strided:
+        notes.append("PyTorch's padding='same' needs stride 1: pad by hand (the count is the same)")
     if conv.padding == "causal":
         notes.append("no padding='causal' in PyTorch: pad k-1 steps on the left by hand")
     kernel = lc.blocks[0]
@@ -396,7 +399,8 @@ def torch_module(lc: LayerCount) -> Any:
         conv = getattr(nn, f"Conv{layer.rank}d")
         sym = lc.built.symbols
         i = sym.get("i", sym.get("i/groups", 0) * layer.groups)
-        padding = "same" if layer.padding == "same" else 0
+        strided = layer.strides not in (1, (1,) * layer.rank)
+        padding = "same" if layer.padding == "same" and not strided else 0  # torch: 'same' only for stride 1
         return conv(
             i, layer.filters, layer.kernel_size, stride=layer.strides, padding=padding,
             dilation=layer.dilation_rate, groups=layer.groups, bias=layer.use_bias,

@@ -51,126 +51,40 @@ from typing import Any, ClassVar
 from ..core.engine import CountResult, LayerCount, count
 from ..core.formula import group_digits
 from ..core.layers import (
-    GRU,
-    LSTM,
     MAX_SIZE,
     Bidirectional,
-    Dense,
     Dropout,
     Embedding,
     Flatten,
     Layer,
     RepeatVector,
-    TimeDistributed,
-    _Recurrent,
     format_shape,
 )
 from ..core.spec import format_spec, looks_numeric, parse_int
 from ..errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
+from .misconceptions import (
+    BY_KEY,
+    RECORDS,
+    Candidate,
+    Misconception,
+    _cell,
+    _layers,
+    _n,
+    _recount,
+    _rewrap,
+    _who,
+    explain,
+)
 
+#: The known mistakes and the other verdicts, keyed by their stable key, most plausible first: when two give
+#: the same number, the first one wins. Each is one record (rule, sentence, title, summary, teaching).
+MISCONCEPTIONS: dict[str, Misconception] = dict(BY_KEY)
 
-@dataclass(frozen=True)
-class Misconception:
-    """A known mistake: a key (stable, used by graders), a short title, and the right reasoning."""
-
-    key: str
-    title: str
-    summary: str
-
-
-#: The known mistakes, most plausible first: when two give the same number, the first one wins.
-MISCONCEPTIONS: dict[str, Misconception] = {
-    m.key: m
-    for m in (
-        Misconception(
-            "gru_reset_after",
-            "GRU reset_after arithmetic",
-            "Keras's GRU has defaulted to reset_after=True since TensorFlow 2.0: two bias rows, g*(i*h + h*h + 2h)",
-        ),
-        Misconception(
-            "forgot_bias", "forgot the bias", "every unit of a Dense layer and every weight block has a bias"
-        ),
-        Misconception(
-            "forgot_gates",
-            "forgot the weight-block multiplier g",
-            "an LSTM has g = 4 weight blocks (three gates and a candidate), a GRU g = 3 (two gates and a candidate)",
-        ),
-        Misconception(
-            "wrong_gate_count",
-            "LSTM and GRU weight blocks mixed up",
-            "g is 4 for LSTM, 3 for GRU and 1 for SimpleRNN",
-        ),
-        Misconception(
-            "pytorch_double_bias",
-            "PyTorch's double bias",
-            "PyTorch keeps bias_ih and bias_hh; Keras's SimpleRNN, LSTM and reset_after=False GRU keep one",
-        ),
-        Misconception(
-            "timesteps_as_features",
-            "timesteps used as features",
-            "i is the number of features per timestep (the last dimension); T never enters a count",
-        ),
-        Misconception(
-            "bidirectional_not_doubled",
-            "Bidirectional not doubled",
-            "Bidirectional holds a forward and a backward copy of the layer: twice the weights",
-        ),
-        Misconception(
-            "bidirectional_width",
-            "Bidirectional width not passed on",
-            "with merge_mode='concat' the next layer receives 2h features, not h",
-        ),
-        Misconception(
-            "output_weights",
-            "output weights counted inside the recurrent layer",
-            "a Keras recurrent layer holds kernel, recurrent_kernel and bias only; W_y belongs to the next Dense",
-        ),
-        Misconception(
-            "weights_per_timestep",
-            "weights counted once per timestep",
-            "the same weights serve every timestep (weight sharing); T never multiplies a count",
-        ),
-        Misconception(
-            "return_sequences",
-            "return_sequences thought to change the count",
-            "return_sequences changes the output shape only; the same weights serve every timestep",
-        ),
-        Misconception(
-            "return_sequences_shape",
-            "return_sequences misread",
-            "return_sequences=True gives (None, T, h), every timestep; False gives (None, h), the last one",
-        ),
-        Misconception(
-            "left_out_layer",
-            "a layer left out of the total",
-            "the total adds up every layer that has weights, the Dense head included",
-        ),
-        Misconception("close_miss", "close miss", "the method looks right; an arithmetic slip"),
-        Misconception("unknown", "no known mistake", "no common mistake gives this number"),
-        # The other kinds of question.
-        Misconception("wrong_choice", "another option", "the option chosen is not the one that holds"),
-        Misconception("wrong_value", "a value that does not give the count", "this value gives another count"),
-        Misconception("requirement_unmet", "a requirement not met", "the design misses one of the requirements"),
-        Misconception("wrong_order", "out of order", "two of the items are the wrong way round"),
-    )
-}
+#: The rules of the computed mistakes, in order of plausibility (read from the records).
+RULES: dict[str, Callable[[CountResult, int], int | None]] = {m.key: m.rule for m in RECORDS if m.rule is not None}
 
 #: Keys of the computed mistakes, in order of plausibility.
-MISTAKES: tuple[str, ...] = tuple(
-    k
-    for k in MISCONCEPTIONS
-    if k
-    not in (
-        "close_miss",
-        "unknown",
-        "return_sequences_shape",
-        "left_out_layer",
-        "wrong_choice",
-        "wrong_value",
-        "requirement_unmet",
-        "wrong_order",
-    )
-)
+MISTAKES: tuple[str, ...] = tuple(RULES)
 
 #: The labels of shape questions: a shape mistake is not named like the count mistake with the same key.
 SHAPE_TITLES: dict[str, str] = {
@@ -179,240 +93,6 @@ SHAPE_TITLES: dict[str, str] = {
     "timesteps_as_features": "timesteps and features swapped in the shape",
     "unknown": "no known shape mistake",
 }
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _cell(layer: Layer) -> _Recurrent | None:
-    """The recurrent cell of a layer (unwrapping Bidirectional), or None."""
-    if isinstance(layer, Bidirectional):
-        return layer.layer
-    return layer if isinstance(layer, _Recurrent) else None
-
-
-def _dense(layer: Layer) -> Dense | None:
-    if isinstance(layer, TimeDistributed):
-        return layer.layer
-    return layer if isinstance(layer, Dense) else None
-
-
-def _rewrap(layer: Layer, inner: Layer) -> Layer:
-    if isinstance(layer, (Bidirectional, TimeDistributed)):
-        return layer.with_options(layer=inner)
-    return inner
-
-
-def _layers(result: CountResult) -> list[Layer]:
-    return [lc.layer for lc in result.layers]
-
-
-def _recount(layers: Sequence[Layer], input_shape: Any) -> CountResult | None:
-    try:
-        return count(list(layers), input_shape[1:])
-    except SpecError:
-        return None
-
-
-def _with_layer(result: CountResult, k: int, new: Layer) -> int | None:
-    """Layer k's count after replacing it with ``new``.
-
-    Layer k sees the same input whatever it is, so it alone is recounted on that input
-    (recounting the whole stack for every layer made checking quadratic in the layers).
-    """
-    return _with_layer_on(new, result.layers[k].input_shape)
-
-
-def _timesteps(lc: LayerCount) -> int | None:
-    shape = lc.input_shape
-    return shape[1] if len(shape) == 3 else None
-
-
-# --------------------------------------------------------------------------- the perturbations
-# Each rule gives layer k's count as a student with that misconception would compute it,
-# by changing the model and recounting it with the engine; None when it does not apply.
-
-
-def _rule_forgot_bias(result: CountResult, k: int) -> int | None:
-    layer = result.layers[k].layer
-    inner = _cell(layer) or _dense(layer)
-    if inner is None or not inner.use_bias:
-        return None
-    return _with_layer(result, k, _rewrap(layer, inner.with_options(use_bias=False)))
-
-
-def _rule_gru_reset_after(result: CountResult, k: int) -> int | None:
-    layer = result.layers[k].layer
-    cell = _cell(layer)
-    if not isinstance(cell, GRU) or not cell.use_bias:
-        return None
-    return _with_layer(result, k, _rewrap(layer, cell.with_options(reset_after=not cell.reset_after)))
-
-
-def _rule_forgot_gates(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    if lc.built.gates <= 1:
-        return None
-    # Keep only the first gate's blocks: the count with g forced to 1.
-    first = lc.blocks[0].gate
-    return sum(b.params for b in lc.blocks if b.gate == first)
-
-
-def _rule_wrong_gate_count(result: CountResult, k: int) -> int | None:
-    # The recurrent layers mixed up: LSTM's formula (g = 4) used for a SimpleRNN or a GRU,
-    # and an LSTM counted with three gate blocks, like a GRU with one bias row.
-    layer = result.layers[k].layer
-    cell = _cell(layer)
-    if cell is None:
-        return None
-    common = {"use_bias": cell.use_bias, "return_sequences": cell.return_sequences, "return_state": cell.return_state}
-    swapped = GRU(cell.units, reset_after=False, **common) if isinstance(cell, LSTM) else LSTM(cell.units, **common)
-    return _with_layer(result, k, _rewrap(layer, swapped))
-
-
-def _rule_pytorch(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    if _cell(lc.layer) is None:
-        return None
-    from ..bridges.pytorch import torch_params
-
-    return torch_params(lc)
-
-
-def _rule_timesteps(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    t = _timesteps(lc)
-    if t is None or lc.params == 0 or isinstance(lc.layer, Embedding):
-        return None
-    layer = lc.layer.with_options(name=None)
-    again = _recount([layer], (None, t, t))
-    return None if again is None else again.total
-
-
-def _rule_bidi_not_doubled(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    if not isinstance(lc.layer, Bidirectional):
-        return None
-    again = _recount([lc.layer.layer.with_options(name=None)], lc.input_shape)
-    return None if again is None else again.total
-
-
-def _rule_bidi_width(result: CountResult, k: int) -> int | None:
-    # Every earlier concat Bidirectional merged by "sum" instead: same weights, width h, not 2h.
-    if result.layers[k].params == 0:
-        return None
-    summed = _summed_inputs(result)
-    if summed[k] is None:
-        return None
-    return _with_layer_on(result.layers[k].layer, summed[k])
-
-
-_summed_cache: list[Any] = [None, None]  # [result, its summed inputs]: the rule asks once per layer
-
-
-def _summed_inputs(result: CountResult) -> list[Any]:
-    """Each layer's input once every earlier concat Bidirectional merges by "sum" (None: none earlier).
-
-    One pass over the stack for all layers, instead of a recount per layer.
-    """
-    if _summed_cache[0] is result:
-        return _summed_cache[1]
-    out: list[Any] = []
-    shape: Any = result.input_shape
-    changed = False
-    for lc in result.layers:
-        out.append(shape if changed and not isinstance(shape, list) else None)
-        layer = lc.layer
-        if isinstance(layer, Bidirectional) and layer.merge_mode == "concat":
-            layer = layer.with_options(merge_mode="sum", name=None)
-            changed = True
-        if isinstance(shape, list):
-            shape = lc.output_shape
-            continue
-        try:
-            shape = layer.build(shape).output_shape
-        except SpecError:
-            out += [None] * (len(result.layers) - len(out))
-            break
-    _summed_cache[:] = [result, out]
-    return out
-
-
-def _with_layer_on(layer: Layer, input_shape: Any) -> int | None:
-    again = _recount([layer.with_options(name=None)], input_shape)
-    return None if again is None else again.layers[0].params
-
-
-def _rule_output_weights(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    if _cell(lc.layer) is None:
-        return None
-    h = lc.built.symbols["h"]
-    # The textbook cell's output y_t = W_y h_t + b_y: a Dense(h) on the state, per direction.
-    extra = count([Dense(h)], (h,)).total
-    return lc.params + lc.built.copies * extra
-
-
-def _rule_weights_per_timestep(result: CountResult, k: int) -> int | None:
-    # The unrolled picture of an RNN read as T copies of the weights. A layer that returns
-    # sequences is left to the return_sequences rule, which explains that case.
-    lc = result.layers[k]
-    t = _timesteps(lc)
-    if t is None or t < 2 or lc.params == 0:
-        return None
-    cell = _cell(lc.layer)
-    if cell is not None and cell.return_sequences:
-        return None
-    if cell is None and _dense(lc.layer) is None:
-        return None
-    return lc.params * t
-
-
-def _rule_return_sequences(result: CountResult, k: int) -> int | None:
-    lc = result.layers[k]
-    t = _timesteps(lc)
-    if t is None or lc.params == 0:
-        return None
-    cell = _cell(lc.layer)
-    if cell is not None:
-        # Weights thought to be repeated for every returned timestep.
-        return lc.params * t if cell.return_sequences else None
-    dense = _dense(lc.layer)
-    if (
-        dense is None
-        or k == 0
-        or not any(getattr(_cell(x.layer), "return_sequences", False) for x in result.layers[:k])
-    ):
-        return None
-    # A Dense after return_sequences=True counted as if it saw the whole flattened sequence.
-    again = _recount([Flatten(), dense.with_options(name=None)], lc.input_shape)
-    return None if again is None else again.total
-
-
-RULES: dict[str, Callable[[CountResult, int], int | None]] = {
-    "gru_reset_after": _rule_gru_reset_after,
-    "forgot_bias": _rule_forgot_bias,
-    "forgot_gates": _rule_forgot_gates,
-    "wrong_gate_count": _rule_wrong_gate_count,
-    "pytorch_double_bias": _rule_pytorch,
-    "timesteps_as_features": _rule_timesteps,
-    "bidirectional_not_doubled": _rule_bidi_not_doubled,
-    "bidirectional_width": _rule_bidi_width,
-    "output_weights": _rule_output_weights,
-    "weights_per_timestep": _rule_weights_per_timestep,
-    "return_sequences": _rule_return_sequences,
-}
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A wrong number some misconception produces, and where (``layers``: indexes, empty = nowhere special)."""
-
-    key: str
-    value: int
-    layers: tuple[int, ...]
-    everywhere: bool = False
-    variant: str = ""
 
 
 def _ignore_bidirectional(result: CountResult) -> int | None:
@@ -509,172 +189,6 @@ class Feedback:
             "message": self.message,
             "also": list(self.also),
         }
-
-
-def _article(word: str) -> str:
-    return f"an {word}" if word[:1] in "AEFHILMNORSX" else f"a {word}"
-
-
-def _who(result: CountResult, k: int) -> str:
-    """How a sentence names layer k: 'the LSTM' in a one-layer model, else 'lstm_1 (LSTM)'."""
-    lc = result.layers[k]
-    return f"the {lc.type}" if len(result.layers) == 1 else f"{lc.name} ({lc.type})"
-
-
-def _names(result: CountResult, ks: Sequence[int]) -> str:
-    names = [result.layers[k].name for k in ks]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-_BLOCKS = {
-    "LSTM": "the input, forget and output gates and the candidate c̃",
-    "GRU": "the update gate z, the reset gate r and the candidate h̃",
-}
-
-
-def _n(value: int) -> str:
-    return group_digits(value)
-
-
-def _explain(result: CountResult, c: Candidate, layer_question: bool) -> str:
-    """One plain sentence: what the student seems to have done, with their numbers, and the right idea.
-
-    It names symbols and the numbers of the question (T, i, h), never the right count.
-    """
-    k = c.layers[0]
-    lc = result.layers[k]
-    who = _who(result, k)
-    many = c.everywhere and len(c.layers) > 1
-    names = _names(result, c.layers)
-    cell = _cell(lc.layer)
-    sym = lc.formula.symbols
-    t = _timesteps(lc)
-    if c.key == "forgot_bias":
-        if many:
-            return (
-                f"It looks as if you left out the biases of {names}; with use_bias=True, the default, every unit "
-                "of a Dense layer and every weight block of a recurrent layer has a bias."
-            )
-        if cell is None:
-            return (
-                f"It looks as if you left out the bias of {who}; a Dense layer adds one bias per unit, o = {sym['o']}."
-            )
-        g, h = lc.built.gates, sym["h"]
-        rows = "two bias rows" if isinstance(cell, GRU) and cell.reset_after else "a bias"
-        each = f"each of its {g} weight blocks has" if g > 1 else "its weight block has"
-        return (
-            f"It looks as if you left out the bias of {who}; with use_bias=True, the default, {each} {rows} "
-            f"of h = {h} numbers."
-        )
-    if c.key == "gru_reset_after":
-        where = names if many else who
-        if isinstance(cell, GRU) and cell.reset_after:
-            return (
-                f"It looks as if you counted {where} with one bias row, the reset_after=False formula; Keras's "
-                "GRU has defaulted to reset_after=True since TensorFlow 2.0, which keeps two bias rows (input and "
-                "recurrent)."
-            )
-        return (
-            f"It looks as if you counted {where} with two bias rows, the default reset_after=True formula; this GRU "
-            "sets reset_after=False, which keeps one bias row."
-        )
-    if c.key == "forgot_gates":
-        if many:
-            return (
-                f"It looks as if you counted one weight block in each of {names}; an LSTM has four and a GRU three, "
-                "each with its own kernel, recurrent kernel and bias."
-            )
-        kind = cell.kind if cell is not None else lc.type
-        return (
-            f"It looks as if you counted one weight block of {who}; {_article(kind)} has g = {lc.built.gates} weight "
-            f"blocks ({_BLOCKS.get(kind, '')}), each with its own kernel, recurrent kernel and bias."
-        )
-    if c.key == "wrong_gate_count":
-        if many:
-            return (
-                f"It looks as if you mixed up the numbers of weight blocks in {names}; an LSTM has g = 4, a GRU "
-                "g = 3 and a SimpleRNN g = 1."
-            )
-        if isinstance(cell, LSTM):
-            return (
-                f"It looks as if you counted {who} with three weight blocks, like a GRU; an LSTM has four "
-                f"({_BLOCKS['LSTM']})."
-            )
-        if isinstance(cell, GRU):
-            return (
-                f"It looks as if you counted {who} with the LSTM's four weight blocks; a GRU has three "
-                f"({_BLOCKS['GRU']})."
-            )
-        return f"It looks as if you counted {who} with the LSTM's four weight blocks; a SimpleRNN has one (g = 1)."
-    if c.key == "pytorch_double_bias":
-        if many:
-            return (
-                f"It looks as if you counted two bias vectors per weight block in {names}, as PyTorch does "
-                "(bias_ih and bias_hh); Keras keeps one, except in a GRU with reset_after=True."
-            )
-        return (
-            f"It looks as if you counted two bias vectors per weight block in {who}, as PyTorch does (bias_ih and "
-            f"bias_hh); Keras's {cell.kind if cell is not None else lc.type} keeps one."
-        )
-    if c.key == "timesteps_as_features":
-        if many:
-            return (
-                f"It looks as if you used the {t} timesteps as the input width i of {names}; i is the last number "
-                "of each layer's input shape."
-            )
-        shape = "the input shape" if len(result.layers) == 1 else f"its input shape {format_shape(lc.input_shape)}"
-        return (
-            f"It looks as if you used the {t} timesteps as the input width i of {who}; i is the last number of "
-            f"{shape}, {sym.get('i')}."
-        )
-    if c.key == "bidirectional_not_doubled":
-        if c.variant == "ignored":
-            return (
-                "It looks as if you left out the Bidirectional wrapper; it holds a forward and a backward copy of "
-                "the layer, and with merge_mode='concat' the next layer receives 2h numbers per timestep."
-            )
-        inner = cell.kind if cell is not None else "layer"
-        where = names if many else who
-        return (
-            f"It looks as if you counted one direction of {where}; Bidirectional holds a forward and a backward "
-            f"copy of the {inner}, so its weights count twice."
-        )
-    if c.key == "bidirectional_width":
-        where = names if many else who
-        return (
-            f"It looks as if {where} received the width of one direction of the Bidirectional before it; "
-            "merge_mode='concat' puts the forward and backward outputs side by side, 2h numbers."
-        )
-    if c.key == "output_weights":
-        h = sym["h"]
-        where = names if many else who
-        return (
-            f"It looks as if you added output weights W_y (h*h + h = {_n(h * h + h)}) inside {where}; a Keras "
-            "recurrent layer holds only its kernel, recurrent kernel and bias, and output weights belong to the "
-            "next Dense layer."
-        )
-    if c.key == "weights_per_timestep":
-        where = names if many else who
-        return (
-            f"It looks as if you counted the weights of {where} once for each of the {t} timesteps; the same "
-            "weights serve every timestep, so T never multiplies a count."
-        )
-    if c.key == "return_sequences":
-        where = names if many else who
-        if cell is not None:
-            return (
-                f"It looks as if you multiplied the weights of {where} by the {t} timesteps "
-                f"{'they return' if many else 'it returns'}; "
-                "return_sequences=True changes the output shape, not the weights."
-            )
-        w = lc.input_shape[-1]
-        return (
-            f"It looks as if you counted {where} on the whole flattened sequence of {t} x {w} numbers; a Dense "
-            f"layer after return_sequences=True acts on each timestep with the same weights, so its i is {w}."
-        )
-    if c.key == "left_out_layer":
-        return f"It looks as if you left {who} out of the total; the total adds up every layer that has weights."
-    return MISCONCEPTIONS[c.key].summary  # pragma: no cover
 
 
 def parse_answer(answer: Any) -> int:
@@ -931,14 +445,13 @@ class Exercise(Question):
             return self._check_shape(answer)
         value = parse_answer(answer)
         right = self.expected
-        layer_question = self.target is not None
         if value == right:
             return Feedback(True, None, self._right_message(), value)
         matches = [c for c in candidates(self.result, self._index) if c.value == value]
         if matches:
             best = matches[0]
             others = tuple(dict.fromkeys(c.key for c in matches[1:] if c.key != best.key))
-            message = _explain(self.result, best, layer_question)
+            message = explain(self.result, best)
             if others:
                 titles = " or ".join(MISCONCEPTIONS[k].title for k in others)
                 message = message[:-1] + f" ({_n(value)} also fits another mistake: {titles})."
@@ -1560,7 +1073,7 @@ class Design(Question):
         if len(example.layers) != 1 or self.max_params is None:
             return None
         layer = example.layers[0].layer
-        inner = getattr(layer, "layer", layer)
+        inner = layer.inner()
         if not hasattr(inner, "units"):
             return None
 
@@ -1784,13 +1297,12 @@ def exercise_widget(ex: Question) -> Any:
 # --------------------------------------------------------------------------- command line
 
 
-def _cmd_check(args: Any) -> int:
-    from ..cli import EXIT_OK, EXIT_WRONG
-
+def _cmd_check(args: Any) -> bool:
+    """Print the verdict; True when right. The command line maps the verdict to its exit status."""
     ex = Exercise(args.spec, args.input, layer=args.layer, ask=args.ask)
     feedback = ex.check(args.answer)
     print(feedback)
-    return EXIT_OK if feedback.correct else EXIT_WRONG
+    return feedback.correct
 
 
 def add_check_command(sub: Any) -> None:

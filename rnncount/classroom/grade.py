@@ -41,91 +41,25 @@ from ..core.formula import group_digits
 from ..core.layers import format_shape
 from ..errors import RnncountTypeError, SpecError, a_type, shown
 from .exercises import MISCONCEPTIONS, Exercise, Feedback, parse_answer, parse_shape_answer
-from .homework import DIFFICULTIES, MAX_PROBLEMS, Problem, ProblemSet, problem_set
+from .homework import (
+    DIFFICULTIES,
+    MAX_PROBLEMS,
+    Problem,
+    ProblemSource,
+    level_of,
+    read_set_code,
+    set_code,
+)
 from .homework import _seed as homework_seed  # the exact seed rule of `rnncount homework --seed`
+from .misconceptions import RECORDS
 
-#: How to teach against each of the checker's mistakes: one sentence per key of
-#: :data:`rnncount.classroom.exercises.MISCONCEPTIONS` (what the checker *says* to the student is its own).
-TEACHING: dict[str, str] = {
-    "gru_reset_after": (
-        "Put the two GRU formulas side by side, g*(i*h + h*h + h) for reset_after=False and g*(i*h + h*h + 2h) "
-        "for Keras 3's default reset_after=True, and have students read the setting off the layer before counting."
-    ),
-    "forgot_bias": (
-        "Draw one unit with its incoming weights and its bias, and have students say the bias term out loud for "
-        "every layer and every gate, since use_bias=True is Keras's default."
-    ),
-    "forgot_gates": (
-        "Draw an LSTM as four small dense layers side by side (i, f, c, o) and a GRU as three (z, r, h), each with "
-        "its own kernels and bias, so the multiplier g is visible before the formula is."
-    ),
-    "wrong_gate_count": (
-        "Keep a three-row table on the board, SimpleRNN g = 1, GRU g = 3, LSTM g = 4, and have students name the "
-        "gates before they multiply."
-    ),
-    "pytorch_double_bias": (
-        "Show a Keras and a PyTorch count of the same layer side by side (rnncount count --framework both): "
-        "PyTorch keeps bias_ih and bias_hh, Keras one bias, so every count must say which framework it is for."
-    ),
-    "timesteps_as_features": (
-        "Write the input as (batch, T, i) and have students circle i, the features per timestep, before counting; "
-        "T only says how many times the same weights are applied."
-    ),
-    "bidirectional_not_doubled": (
-        "Draw a Bidirectional layer as two copies of the layer, one reading forwards and one backwards, each with "
-        "its own weights: count one copy, then double it."
-    ),
-    "bidirectional_width": (
-        "Have students write the shape after every layer: with merge_mode='concat' a Bidirectional joins both "
-        "directions into 2h features, and that is the next layer's input width i."
-    ),
-    "output_weights": (
-        "Contrast the textbook cell's output matrix W_y with a Keras recurrent layer, whose only weights are "
-        "kernel, recurrent_kernel and bias, and let students list a layer's weight arrays in Keras themselves."
-    ),
-    "weights_per_timestep": (
-        "Unroll an RNN over three timesteps with the shared weights drawn in one colour, so students see one set "
-        "of weights reused at every step rather than T copies."
-    ),
-    "return_sequences": (
-        "Build the same layer with return_sequences=True and with False and compare the two summaries: the "
-        "output shapes differ, the parameter counts do not."
-    ),
-    "return_sequences_shape": (
-        "Have students write the output shape after each recurrent layer: (None, T, h) when it returns every "
-        "timestep, (None, h) when it returns only the last."
-    ),
-    "left_out_layer": (
-        "Have students write the total as a sum with one named term per layer, so that no layer, most often the "
-        "Dense head, drops out of it."
-    ),
-    "close_miss": (
-        "The method is right, so practise care: have students write every term with its numbers before "
-        "multiplying, and check their total with rnncount check."
-    ),
-    "wrong_choice": (
-        "Ask students to justify each option with a one-line count before choosing, so a choice rests on the "
-        "formula rather than on a guess about which option sounds right."
-    ),
-    "wrong_value": (
-        "Have students substitute their value back into the layer's formula and compare with the given count, "
-        "so an inverse question is checked the same way a forward one is."
-    ),
-    "requirement_unmet": (
-        "Before students design a layer, have them write each requirement as an inequality on the count or the "
-        "shape, and tick every one against their design's count."
-    ),
-    "wrong_order": (
-        "Have students write each layer's dominant term (g*h*h or g*i*h) beside it before ordering, so the "
-        "ranking comes from the multiplier g and the sizes, not from the layer's name."
-    ),
-    "unknown": (
-        "These numbers match no known mistake: ask the students to show their working layer by layer, and a "
-        "short conversation will tell you what they did."
-    ),
-}
+#: How to teach against each of the checker's mistakes, keyed like
+#: :data:`rnncount.classroom.exercises.MISCONCEPTIONS`: read from each mistake's one record.
+TEACHING: dict[str, str] = {m.key: m.teaching for m in RECORDS}
 
 _REQUIRED = ("student", "seed")
+#: Names of the column that holds the set code printed on every homework sheet.
+_CODE_COLUMNS = ("set", "set code", "set_code", "code", "set-code")
 _LONG = ("problem", "answer")
 # Wide-form problem columns as spreadsheets and LMS forms name them: 3, Q3, q.3, Problem 3, question #3.
 _PROBLEM_COLUMN = re.compile(r"^(?:q|p|problem|question|ex|exercise)?\s*[.#:]?\s*(\d{1,4})$", re.IGNORECASE)
@@ -354,6 +288,7 @@ class AnswerRow:
     seed: str
     problem: int
     answer: str
+    code: str = ""  # the set code the sheet printed (the "set" column), when the file has one
 
 
 @dataclass
@@ -441,7 +376,7 @@ def read_answers(source: str | os.PathLike[str] | TextIO, n: int) -> AnswerSheet
         numbered = {
             k: p
             for k, c in enumerate(header)
-            if columns[k] not in (*_REQUIRED, *_LONG) and (p := _problem_number(c)) is not None
+            if columns[k] not in (*_REQUIRED, *_LONG, *_CODE_COLUMNS) and (p := _problem_number(c)) is not None
         }
         if all(c in columns for c in _LONG):
             return _read_long(reader, at, len(header), name)
@@ -469,6 +404,7 @@ def _width_problem(row: list[str], width: int, line: int) -> BadRow | None:
 
 
 def _read_long(reader: Any, at: dict[str, int], width: int, name: str) -> AnswerSheet:
+    code_column = next((c for c in _CODE_COLUMNS if c in at), None)
     rows: list[AnswerRow] = []
     bad: list[BadRow] = []
     records = 0
@@ -482,11 +418,12 @@ def _read_long(reader: Any, at: dict[str, int], width: int, name: str) -> Answer
             bad.append(problem)
             continue
         student, seed, number, answer = (row[at[c]].strip() for c in ("student", "seed", "problem", "answer"))
+        code = row[at[code_column]].strip() if code_column else ""
         k = _int(number)
         if k is None:
             bad.append(BadRow(line, f"{student or '?'}: the problem number must be a whole number, got {number!r}"))
             continue
-        rows.append(AnswerRow(line, student, seed, k, answer))
+        rows.append(AnswerRow(line, student, seed, k, answer, code))
     return AnswerSheet(rows, bad, "long", records)
 
 
@@ -511,6 +448,7 @@ def _read_wide(
             keep[k] = p
             seen[p] = header[k].strip()
     width = len(header)
+    code_column = next((c for c in _CODE_COLUMNS if c in at), None)
     rows: list[AnswerRow] = []
     students: dict[str, int] = {}
     records = 0
@@ -535,7 +473,8 @@ def _read_wide(
             bad.append(BadRow(line, f"{student}: a second row for this student (first on line {students[student]})"))
             continue
         students[student] = line
-        rows += [AnswerRow(line, student, seed, p, row[k].strip()) for k, p in keep.items()]
+        code = row[at[code_column]].strip() if code_column else ""
+        rows += [AnswerRow(line, student, seed, p, row[k].strip(), code) for k, p in keep.items()]
     return AnswerSheet(rows, bad, "wide", records)
 
 
@@ -575,15 +514,16 @@ class _Grader:
     def __init__(self, n: int, difficulty: str) -> None:
         self.n = n
         self.difficulty = difficulty
-        self.sets: dict[int | str, ProblemSet] = {}
+        self.sets: dict[int | str, ProblemSource] = {}
         self.exercises: dict[tuple[Any, ...], Exercise] = {}
         self.verdicts: dict[tuple[Any, ...], Feedback] = {}
 
     def problem(self, seed: int | str, number: int) -> Problem:
-        pset = self.sets.get(seed)
-        if pset is None:
-            pset = self.sets[seed] = problem_set(seed, self.n, self.difficulty)
-        return pset.problems[number - 1]
+        # Problem k of a set depends only on the seed, k and its difficulty: nothing else of the set is drawn.
+        source = self.sets.get(seed)
+        if source is None:
+            source = self.sets[seed] = ProblemSource(seed)
+        return source.problem(number, level_of(number, self.n, self.difficulty))
 
     def check(self, problem: Problem, text: str) -> Feedback:
         """The checker's verdict; SpecError (the checker's own words) when the answer cannot be read."""
@@ -642,20 +582,38 @@ def grade_answers(
 
 
 def grade_csv(
-    source: str | os.PathLike[str] | TextIO, n: int = 10, difficulty: str = "mixed", workers: int | None = None
+    source: str | os.PathLike[str] | TextIO,
+    n: int | None = None,
+    difficulty: str | None = None,
+    workers: int | None = None,
 ) -> ClassGrades:
     """Read and grade a CSV of answers (long or wide form); SpecError when the file is unusable.
 
-    ``workers``: processes for the checker's work (None: chosen from the class's size and the machine).
+    ``n`` and ``difficulty`` are read from the set codes of the sheets (a *set* column) when the file has
+    them; without codes they default to 10 and mixed. The grading refuses (SpecError, one line) when the
+    answers fit another set size or difficulty far better than the one given: grades of zero for a class
+    that answered another set are never written. ``workers``: processes for the checker's work (None:
+    chosen from the class's size and the machine).
     """
-    _check_options(n, difficulty, workers)
-    sheet = read_answers(source, n)
+    _check_options(10 if n is None else n, "mixed" if difficulty is None else difficulty, workers)
+    if hasattr(source, "read"):
+        text, _ = _read_text(source)
+        source = _Named(text, str(getattr(source, "name", "the answers")))
     name = str(getattr(source, "name", source))
-    if not sheet.records:
+    first = read_answers(source, MAX_PROBLEMS)
+    if not first.records:
         raise SpecError(f"{name} has a header but no answers")
-    grades = _grade(sheet.rows, sheet.bad, n, difficulty, source=name, workers=workers)
+    coded, bad_codes = _set_from_codes(first.rows, n, difficulty, name)
+    explicit = n is not None or difficulty is not None or coded is not None
+    n, difficulty = coded or (10 if n is None else n, "mixed" if difficulty is None else difficulty)
+    sheet = read_answers(source, n)
+    bad = sheet.bad + [b for b in bad_codes if b.line not in {x.line for x in sheet.bad}]
+    rows = [r for r in sheet.rows if r.line not in {b.line for b in bad_codes}]
+    if coded is None:
+        _refuse_if_another_set_fits(rows, n, difficulty, explicit)
+    grades = _grade(rows, bad, n, difficulty, source=name, workers=workers)
     last = max((r.problem for r in sheet.rows if r.answer and 1 <= r.problem <= n), default=n)
-    if last < n and (difficulty == "mixed" or last < n // 2):
+    if coded is None and last < n and (difficulty == "mixed" or last < n // 2):
         # A mixed set of n problems is not the start of a longer one: grading with a wrong --n marks most answers
         # wrong.
         grades.notes.append(
@@ -665,6 +623,120 @@ def grade_csv(
     if not grades.students:
         raise SpecError(f"none of the {sheet.records} rows of {name} could be graded (see the lines listed above)")
     return grades
+
+
+class _Named(io.StringIO):
+    """An open file's text, readable twice, with the file's name."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+    def read(self, size: int | None = -1) -> str:
+        self.seek(0)
+        return super().read(size)
+
+
+def _set_from_codes(
+    rows: list[AnswerRow], n: int | None, difficulty: str | None, name: str
+) -> tuple[tuple[int, str] | None, list[BadRow]]:
+    """The set (n, difficulty) the sheets' codes name, and the rows whose code is not their seed's.
+
+    SpecError when the codes name different sets, or a set other than the ``n`` or ``difficulty`` given.
+    """
+    bad: list[BadRow] = []
+    sets: dict[tuple[int, str], str] = {}
+    for row in rows:
+        if not row.code:
+            continue
+        read = read_set_code(row.code)
+        try:
+            seed = homework_seed(row.seed) if row.seed else None
+        except SpecError:
+            seed = None
+        if read is None:
+            bad.append(BadRow(row.line, f"{row.student or '?'}: {row.code!r} is not a set code (such as 10x-4kq2)"))
+            continue
+        if seed is not None and set_code(seed, *read) != row.code.strip().lower():
+            bad.append(
+                BadRow(
+                    row.line,
+                    f"{row.student or '?'}: the set code {row.code.strip()} is not the code of seed {row.seed}'s set; "
+                    "check the seed and the code on the sheet",
+                )
+            )
+            continue
+        sets.setdefault(read, row.code.strip())
+    if not sets:
+        return None, bad
+    if len(sets) > 1:
+        (a, ca), (b, cb) = list(sets.items())[:2]
+        raise SpecError(
+            f"{name}: the set codes name different sets ({ca}: {a[0]} problems, {a[1]}; {cb}: {b[0]} problems, "
+            f"{b[1]}); grade each set's answers on its own"
+        )
+    ((found, code),) = sets.items()
+    if (n is not None and n != found[0]) or (difficulty is not None and difficulty != found[1]):
+        raise SpecError(
+            f"{name}: the sheets' set code {code} is of a set of {found[0]} problems ({found[1]}), not "
+            f"--n {n or found[0]} --difficulty {difficulty or found[1]}; leave --n and --difficulty out"
+        )
+    return found, bad
+
+
+#: How many students' answers are compared with other set sizes and difficulties.
+PROBE_STUDENTS = 8
+
+
+def _refuse_if_another_set_fits(rows: list[AnswerRow], n: int, difficulty: str, explicit: bool) -> None:
+    """SpecError when the answers are right far more often for another (n, difficulty) than for the one given.
+
+    A right answer is a number the set's problem has as its count; under the wrong set size or difficulty,
+    problems change, and right answers can only match by chance. So when another set makes clearly more of
+    the answers right, the answers are that set's, and grading them as this one would write wrong grades.
+    """
+    students: dict[str, list[AnswerRow]] = {}
+    for row in rows:
+        usable = row.answer and row.student and row.seed and 1 <= row.problem <= MAX_PROBLEMS
+        if usable and (row.student in students or len(students) < PROBE_STUDENTS):
+            students.setdefault(row.student, []).append(row)
+    table: list[tuple[int, dict[str, bool]]] = []  # (problem, right at each difficulty)
+    sources: dict[int | str, ProblemSource] = {}
+    for mine in students.values():
+        try:
+            seed = homework_seed(mine[0].seed)
+        except SpecError:
+            continue
+        source = sources.setdefault(seed, ProblemSource(seed))
+        for row in mine:
+            try:
+                value = parse_answer(row.answer)
+            except ValueError:
+                continue
+            table.append((row.problem, {lv: source.problem(row.problem, lv).answer == value for lv in DIFFICULTIES}))
+    if not table:
+        return
+    last = max(k for k, _ in table)
+
+    def right(n2: int, d2: str) -> int:
+        return sum(hit[level_of(k, n2, d2)] for k, hit in table if k <= n2)
+
+    given = right(n, difficulty) if last <= n else right(max(n, last), difficulty)
+    if given >= 0.9 * len(table):
+        return
+    sizes = range(last, min(MAX_PROBLEMS, max(3 * last, n, last + 10)) + 1)
+    options = [(right(n2, "mixed"), -abs(n2 - last), n2, "mixed") for n2 in sizes]
+    options += [(right(last, d2), 0, max(n, last), d2) for d2 in DIFFICULTIES]
+    best, _, n2, d2 = max(options)
+    if best - given >= max(3, 0.1 * len(table)) and best >= 0.5 * len(table):
+        given_text = (
+            f"--n {n} --difficulty {difficulty}" if explicit else f"the default --n {n} --difficulty {difficulty}"
+        )
+        raise SpecError(
+            f"the answers fit a homework of --n {n2} --difficulty {d2} ({best} of {len(table)} sampled answers "
+            f"right) far better than {given_text} ({given} of {len(table)}); grade with --n {n2} --difficulty {d2}, "
+            "or add the set code printed on every sheet as a 'set' column"
+        )
 
 
 def _grade(
@@ -1001,10 +1073,9 @@ def _html_report(g: ClassGrades) -> str:
 # --------------------------------------------------------------------------- command line
 
 
-def _cmd_grade(args: Any) -> int:
+def _cmd_grade(args: Any) -> bool:
+    """Grade and print; True when graded (a file that cannot be graded raises SpecError)."""
     import sys
-
-    from ..cli import EXIT_OK
 
     grades = grade_csv(args.answers, args.n, args.difficulty)
     # The files first: a refusal to write them must be the only line on stderr (exit status 2).
@@ -1021,7 +1092,7 @@ def _cmd_grade(args: Any) -> int:
         for what, path in (("grades", args.csv), ("report", args.html)):
             if path:
                 print(f"Wrote the {what} to {path}")
-    return EXIT_OK
+    return True
 
 
 def _write(writer: Any, path: str) -> None:
@@ -1039,19 +1110,26 @@ def add_grade_command(sub: Any) -> None:
         description=(
             "Grade every student's answers, e.g.: rnncount grade answers.csv --n 10. The CSV has a header: "
             "student,seed,problem,answer (one row per answer) or student,seed,1,2,3,... (one row per student). "
-            "Each set is recomputed from the student's seed, so --n and --difficulty must be what the homework was "
+            "Each set is recomputed from the student's seed; with a 'set' column holding the set code every sheet "
+            "prints, --n and --difficulty are read from it, else they must be what the homework was "
             "given with. A blank answer is unanswered; a row that cannot be used is listed on stderr and skipped. "
             "Exit status 0 when graded, 2 when the file cannot be used."
         ),
     )
     p.add_argument("answers", metavar="ANSWERS.csv", help="the answers: a CSV file with a header")
-    p.add_argument("--n", "-n", type=int, default=10, help="how many problems the homework had (default 10)")
+    p.add_argument(
+        "--n",
+        "-n",
+        type=int,
+        default=None,
+        help="how many problems the homework had (default: read from the set codes, else 10)",
+    )
     p.add_argument(
         "--difficulty",
         "-d",
         choices=[*DIFFICULTIES, "mixed"],
-        default="mixed",
-        help="the difficulty the homework was given with (default mixed)",
+        default=None,
+        help="the difficulty the homework was given with (default: read from the set codes, else mixed)",
     )
     p.add_argument("--json", action="store_true", help="print the grades as JSON")
     p.add_argument("--csv", metavar="GRADES.csv", help="also write student,score,out_of for an LMS")

@@ -13,12 +13,15 @@ every answer comes from the engine and is the count Keras reports.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import random
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.kinds.conv_recurrent import ConvLSTM2D
 from ..core.layers import (
     GRU,
     LAYER_TYPES,
@@ -40,7 +43,17 @@ from .exercises import Exercise
 DIFFICULTIES = ("easy", "medium", "hard")
 
 #: Every set of at least this many problems covers each topic once.
-TOPICS = ("dense", "simple_rnn", "lstm", "gru", "gru_reset_after_false", "bidirectional", "embedding", "stack")
+TOPICS = (
+    "dense",
+    "simple_rnn",
+    "lstm",
+    "gru",
+    "gru_reset_after_false",
+    "bidirectional",
+    "embedding",
+    "stack",
+    "conv_lstm",
+)
 
 MAX_PROBLEMS = 1000
 
@@ -153,6 +166,19 @@ def _stack(rng: random.Random, level: str) -> Model:
     return layers, (d.T, d.i), None
 
 
+def _conv_lstm(rng: random.Random, level: str) -> Model:
+    # ConvLSTM2D on small frames: an LSTM whose products are 3x3 convolutions, 4*(9*i*f + 9*f*f + f).
+    d = _Draw(rng, level)
+    frames = (d.T, 8, 8, rng.choice((1, 3)) if level == "easy" else d.i)
+    if level == "easy":
+        return [ConvLSTM2D(d.h, 3)], frames, None
+    if level == "medium":
+        layers: list[Layer] = [ConvLSTM2D(d.h, 3, padding="same", return_sequences=True), ConvLSTM2D(d.h, 3)]
+        return layers, frames, rng.choice([None, 0, 1])
+    layers = [ConvLSTM2D(d.h, 3, return_sequences=True), ConvLSTM2D(d.h, 3), Flatten(), Dense(d.o)]
+    return layers, frames, rng.choice([None, 1, 3])
+
+
 _GENERATORS = {
     "dense": _dense,
     "simple_rnn": _one_cell(SimpleRNN),
@@ -162,6 +188,7 @@ _GENERATORS = {
     "bidirectional": _bidirectional,
     "embedding": _embedding,
     "stack": _stack,
+    "conv_lstm": _conv_lstm,
 }
 
 _KERAS_NAMES = re.compile(r"\b(" + "|".join(LAYER_TYPES) + r")\(")
@@ -263,10 +290,16 @@ class ProblemSet:
     difficulty: str
     problems: tuple[Problem, ...]
 
+    @property
+    def code(self) -> str:
+        """The set code printed on the sheet: ``rnncount grade`` reads it to grade the sheet as this set."""
+        return set_code(self.seed, len(self.problems), self.difficulty)
+
     def to_dict(self, answers: bool = False) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "difficulty": self.difficulty,
+            "set_code": self.code,
             "problems": [p.to_dict(answers) for p in self.problems],
         }
 
@@ -278,6 +311,8 @@ class ProblemSet:
             "# Homework: counting parameters",
             "",
             f"Seed `{self.seed}`, {len(self.problems)} problems, difficulty: {self.difficulty}.",
+            "",
+            f"Set code: `{self.code}`. Hand in your answers with your seed and this code (the *set* column).",
             "",
             "Count the parameters as Keras 3 does (`model.count_params()`). Input shapes leave out the batch.",
             "",
@@ -299,14 +334,90 @@ class ProblemSet:
 
 
 def _levels(n: int, difficulty: str) -> list[str]:
+    return [level_of(k, n, difficulty) for k in range(1, n + 1)]
+
+
+def level_of(number: int, n: int, difficulty: str) -> str:
+    """The difficulty of problem ``number`` (1-based) of a set of ``n``: mixed sets go from easy to hard."""
     if difficulty in DIFFICULTIES:
-        return [difficulty] * n
-    # Mixed sets are graded: easy first, hard last.
-    return [DIFFICULTIES[j * 3 // n] for j in range(n)]
+        return difficulty
+    return DIFFICULTIES[(number - 1) * 3 // n]
+
+
+class ProblemSource:
+    """Every problem a seed can give: problem k at a difficulty, the same whatever the size of the set.
+
+    The topics come in rounds (each round every topic once, in an order drawn from ``random.Random(seed)``),
+    and problem k is drawn from its own generator, seeded by the seed, k and the difficulty, so a set of 8
+    and a set of 10 share their first problems. Problem k is never a repeat of an earlier problem of the
+    same topic and difficulty (those are the only ones it could repeat), whichever of them the set holds.
+    """
+
+    def __init__(self, seed: int | str) -> None:
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self._topics: list[str] = []
+        self._memo: dict[tuple[int, str], Problem] = {}
+
+    def topic(self, number: int) -> str:
+        while len(self._topics) < number:
+            self._topics += self._rng.sample(TOPICS, len(TOPICS))
+        return self._topics[number - 1]
+
+    def problem(self, number: int, level: str) -> Problem:
+        found = self._memo.get((number, level))
+        if found is not None:
+            return found
+        topic = self.topic(number)
+        # Earlier problems first (iteratively: a long set would otherwise recurse deeply).
+        earlier = [j for j in range(1, number) if self.topic(j) == topic]
+        for j in earlier:
+            if (j, level) not in self._memo:
+                self.problem(j, level)
+        avoid = {_key(self._memo[j, level].exercise) for j in earlier}
+        rng = random.Random(f"rnncount-homework/{self.seed!r}/{number}/{level}")
+        for _attempt in range(50):
+            layers, shape, index = _GENERATORS[topic](rng, level)
+            exercise = Exercise(layers, shape, layer=None if index is None else index + 1)
+            if _key(exercise) not in avoid:
+                break
+        problem = self._memo[number, level] = Problem(number, level, topic, exercise)
+        return problem
+
+
+def _key(exercise: Exercise) -> tuple[str, str, int | None]:
+    return (exercise.result.spec, exercise.input_text, exercise.layer if isinstance(exercise.layer, int) else None)
+
+
+def set_code(seed: int | str, n: int, difficulty: str) -> str:
+    """A short code for the set a seed, a size and a difficulty give, e.g. ``8x-k3fq``.
+
+    It says how many problems the set has and its difficulty (e, m, h, or x for mixed), and its last four
+    letters check the seed: ``rnncount grade`` reads it from the answers and grades each sheet as its set.
+    """
+    digest = hashlib.sha256(f"rnncount-set\x00{seed!r}\x00{n}\x00{difficulty}".encode()).digest()
+    check = base64.b32encode(digest).decode("ascii").lower()[:4]
+    return f"{n}{_LETTERS[difficulty]}-{check}"
+
+
+_LETTERS = {"easy": "e", "medium": "m", "hard": "h", "mixed": "x"}
+SET_CODE = re.compile(r"^\s*(\d{1,4})([emhx])-([a-z2-7]{4})\s*$", re.IGNORECASE)
+
+
+def read_set_code(text: str) -> tuple[int, str] | None:
+    """``8x-k3fq`` -> (8, "mixed"); None when the text is not a set code."""
+    m = SET_CODE.match(text)
+    if not m:
+        return None
+    letter = m.group(2).lower()
+    return int(m.group(1)), next(d for d, c in _LETTERS.items() if c == letter)
 
 
 def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> ProblemSet:
-    """Draw ``n`` problems from ``random.Random(seed)``; the same arguments give the same set."""
+    """``n`` problems for a seed; the same arguments give the same set, and problem k is the same for any n.
+
+    (In a mixed set the difficulty of problem k depends on n: easy first, hard last.)
+    """
     if difficulty not in (*DIFFICULTIES, "mixed"):
         raise SpecError(f"difficulty must be easy, medium, hard or mixed, got {shown(difficulty)}")
     if isinstance(n, bool) or not isinstance(n, int):
@@ -317,22 +428,9 @@ def problem_set(seed: int | str, n: int = 10, difficulty: str = "mixed") -> Prob
         raise RnncountTypeError(f"the seed must be a whole number or a text (e.g. a student id), got {type_name(seed)}")
     if isinstance(seed, int) and too_large(seed):
         raise SpecError(f"the seed is too large: it has {digits(seed):,} digits")
-    rng = random.Random(seed)
-    topics: list[str] = []
-    while len(topics) < n:
-        topics += rng.sample(TOPICS, len(TOPICS))
-    seen: set[tuple[str, str, int | None]] = set()
-    problems: list[Problem] = []
-    for number, (level, topic) in enumerate(zip(_levels(n, difficulty), topics, strict=False), start=1):
-        for _attempt in range(50):
-            layers, shape, index = _GENERATORS[topic](rng, level)
-            exercise = Exercise(layers, shape, layer=None if index is None else index + 1)
-            key = (exercise.result.spec, exercise.input_text, index)
-            if key not in seen:
-                break
-        seen.add(key)
-        problems.append(Problem(number, level, topic, exercise))
-    return ProblemSet(seed, difficulty, tuple(problems))
+    source = ProblemSource(seed)
+    problems = tuple(source.problem(k, level_of(k, n, difficulty)) for k in range(1, n + 1))
+    return ProblemSet(seed, difficulty, problems)
 
 
 def _seed(text: str) -> int | str:
@@ -341,10 +439,10 @@ def _seed(text: str) -> int | str:
     return parse_int(text, "the seed") if looks_numeric(text) else text
 
 
-def _cmd_homework(args: Any) -> int:
+def _cmd_homework(args: Any) -> bool:
     pset = problem_set(_seed(args.seed), args.n, args.difficulty)
     print(pset.to_json(args.answers) if args.json else pset.markdown(args.answers), end="" if not args.json else "\n")
-    return 0
+    return True
 
 
 def add_homework_command(sub: Any) -> None:
@@ -370,7 +468,11 @@ __all__ = [
     "TOPICS",
     "Problem",
     "ProblemSet",
+    "ProblemSource",
     "add_homework_command",
     "keras_code",
+    "level_of",
     "problem_set",
+    "read_set_code",
+    "set_code",
 ]

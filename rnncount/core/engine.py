@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import RnncountTypeError, SpecError, a_type, shown, type_name
 from .formula import Formula, formula_for, group_digits
-from .layers import Block, Built, Layer, OutputShape, Shape, format_shape
+from .layers import Block, Built, Layer, OutputShape, Shape, TimeDistributed, format_shape
 from .spec import format_spec, parse_shape, parse_spec
 from .text import grid
 
@@ -91,41 +91,7 @@ class LayerCount:
     @property
     def note(self) -> str:
         """One sentence on what this layer does to the shape, for learners ('' when nothing to add)."""
-        layer, inp, out = self.layer, self.input_shape, self.output_shape
-        kind = layer.kind
-        if kind == "TimeDistributed" and layer.layer.kind != "Dense":
-            return f"the same {layer.layer.kind} (the same weights) is applied to each of the {inp[1] or 'T'} timesteps"
-        own = layer.shape_note(self.built)
-        if own:
-            return own
-        if kind in ("Dense", "TimeDistributed") and len(inp) == 3:
-            return f"the same weights are applied at each of the {inp[1] or 'T'} timesteps"
-        if kind == "Dense":
-            return "every input connects to every unit: a weight per pair, plus one bias per unit"
-        if kind == "Flatten":
-            return f"{' x '.join('T' if d is None else str(d) for d in inp[1:])} values in one vector; no weights"
-        if kind == "Dropout":
-            return "no weights; it only zeroes some inputs while training"
-        if kind == "RepeatVector":
-            return f"the vector is repeated {out[1]} times to make a sequence; no weights"
-        if kind == "Embedding":
-            return "one row of d numbers per token id in the vocabulary"
-        if kind == "Bidirectional":
-            width = {"concat": "2h (forward and backward side by side)", None: "two tensors"}
-            merged = width.get(layer.merge_mode, f"h ({layer.merge_mode} of the two directions)")
-            states = "; return_state adds each direction's states as extra outputs" if layer.return_state else ""
-            if layer.backward_layer is not None:
-                if layer.merge_mode == "concat":
-                    merged = "the forward width plus the backward width"
-                return (
-                    f"a forward layer and its own backward layer, each counted with its own formula; "
-                    f"the output width is {merged}{states}"
-                )
-            return f"two copies of the layer (forward and backward); the output width is {merged}{states}"
-        if layer.recurrent:
-            seq = "every timestep's output" if layer.return_sequences else "only the last timestep's output"
-            return f"timesteps do not change the count; it returns {seq}"
-        return ""
+        return self.layer.shape_note(self.built)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -280,7 +246,7 @@ def assign_names(layers: Sequence[Layer]) -> list[str]:
 
 def _stack_hint(layer: Layer, prev: Layer | None, index: int, layers: Sequence[Layer], shape: Shape) -> str:
     """The advice added to a shape error, which depends on what came before."""
-    wants_sequence = layer.recurrent or layer.kind == "TimeDistributed"
+    wants_sequence = layer.recurrent or isinstance(layer, TimeDistributed)
     if wants_sequence and len(shape) == 2:
         earlier = [lay for lay in layers[:index] if lay.recurrent]
         if earlier:

@@ -17,7 +17,6 @@ subprocess only, so ``import rnncount`` never needs it.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import copy
@@ -569,65 +568,11 @@ def export_deck(
     return target
 
 
-# ---------------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------------
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"counts from 1, got {value}")
-    return value
-
-
-def _cmd_lecture(args: argparse.Namespace) -> int:
-    theme = "dark" if args.dark else "light"
-    if args.export:
-        _check_notebook(args.notebook)
-        target = export_deck(args.notebook, args.export, theme=theme, slide=args.slide)
-        print(f"rnncount lecture: wrote {target}")
-        return 0
-    return run_lecture(args.notebook, port=args.port, theme=theme, open_browser=not args.no_browser, slide=args.slide)
-
-
-def add_lecture(sub: Any) -> None:
-    """Register ``rnncount lecture`` (appended to :data:`rnncount.cli.SUBCOMMANDS`)."""
-    p = sub.add_parser(
-        "lecture",
-        help="show a notebook as slides without code, large enough to project (Voila)",
-        description=(
-            "Serve a notebook as slides: one section per screen, explanations, outputs and live dashboards, "
-            "code hidden. Keys: ArrowRight/ArrowLeft, PageDown/PageUp, Space, Home, End. "
-            "Example: rnncount lecture notebooks/03_lstm.ipynb --slide 5. "
-            "With --export deck.html, write a static deck instead (no kernel needed to show it)."
-        ),
-    )
-    p.add_argument("notebook", help="the notebook to show, e.g. notebooks/03_lstm.ipynb")
-    p.add_argument(
-        "--port", type=int, default=None, help=f"port to serve on (default: {DEFAULT_PORT} or the next free)"
-    )
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    p.add_argument("--dark", action="store_true", help="dark theme (for dim rooms)")
-    p.add_argument("--slide", type=_positive, default=1, metavar="N", help="open at slide N (default: 1)")
-    p.add_argument(
-        "--export",
-        metavar="DECK.html",
-        default=None,
-        help="run the notebook once and write a static slide deck to this file (opens from file://)",
-    )
-    p.set_defaults(func=_cmd_lecture)
-
-
 __all__ = [
     "DATA",
     "SKIP_TAG",
     "SLIDE_TAG",
     "TEMPLATE_NAME",
-    "add_lecture",
     "count_slides",
     "export_deck",
     "lecture_env",

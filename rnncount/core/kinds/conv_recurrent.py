@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from ...errors import SpecError
 from ..layers import (
-    LSTM,
     Block,
     BlockStyle,
     Built,
@@ -31,6 +30,7 @@ from ..layers import (
     _window_length,
     format_shape,
 )
+from .recurrent import LSTM
 
 
 @dataclass(eq=True)
