@@ -271,17 +271,19 @@ def _cmd_draw(args: argparse.Namespace) -> int:
 def _add_draw(sub: Any) -> None:
     p = sub.add_parser(
         "draw",
-        help="draw a stack's picture (weights, unrolled or cell) as .svg, .png or .pdf",
+        help="draw a stack's picture (a view: weights, unrolled, cell, ...) as .svg, .png or .pdf",
         description="Draw a picture for slides and handouts, e.g.: "
         "rnncount draw 'LSTM(32) > Dense(1)' --input 20,100 --view cell -o lstm_cell.svg",
     )
     p.add_argument("spec", help="layers separated by '>', e.g. \"LSTM(32) > Dense(1)\"")
     p.add_argument("--input", "-i", required=True, metavar="SHAPE", help="the input without the batch, e.g. 30,5")
+    from .pictures.registry import REGISTRY
+
     p.add_argument(
         "--view",
-        choices=["weights", "unrolled", "cell"],
+        choices=list(REGISTRY),
         default="weights",
-        help="weight blocks by gate (default), the layer unrolled over time, or one step inside the cell",
+        help="; ".join(f"{v.name}: {v.label}" for v in REGISTRY.values()) + " (default: weights)",
     )
     p.add_argument("--layer", metavar="NAME", help="the recurrent layer the unrolled and cell views show")
     p.add_argument("--dark", action="store_true", help="light text on a dark background")

@@ -115,7 +115,7 @@ def test_torch_modules_builds_every_layer_of_a_stack():
 def test_where_keras_and_pytorch_differ():
     tc = count_torch("SimpleRNN(4, return_sequences=True) > LSTM(3) > Dense(1)", (10, 5))
     rnn, lstm, dense = tc.layers
-    assert rnn.diff == 4 and lstm.diff == 4 * 3  # one extra bias vector per gate
+    assert rnn.diff == 4 and lstm.diff == 4 * 3  # one extra bias vector per weight block
     assert dense.diff == 0
     assert "two bias vectors" in rnn.note
     assert tc.diff == tc.total - rnncount.count(tc.result.spec, (10, 5)).total

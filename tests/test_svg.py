@@ -18,7 +18,7 @@ import rnncount
 from rnncount.core.formula import group_digits
 from rnncount.core.layers import format_shape
 from rnncount.pictures.drawing import VIEWS, blocks_drawn, diagram, layout, picture, to_svg
-from rnncount.pictures.layout import GATE_COLORS, GATE_TITLES, MAX_LAYERS, block_fill
+from rnncount.pictures.layout import GATE_COLORS, GATE_TITLES, MAX_LAYERS, block_fill, segments
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -114,8 +114,8 @@ def test_every_block_carries_the_engines_numbers_and_a_tooltip() -> None:
                 assert " × ".join(group_digits(d) for d in b.shape) in tip
                 assert group_digits(b.params) in tip
             kind = lc.layer.layer.kind if lc.layer.kind == "Bidirectional" else lc.layer.kind
-            for gate in {b.gate for b in lc.blocks if b.gate}:
-                assert GATE_TITLES[kind][gate] in texts
+            for gate in {b.gate for b in lc.blocks if b.gate}:  # with its time index: "input gate it"
+                assert "".join(part for part, _ in segments(GATE_TITLES[kind][gate])) in texts
         assert f"{group_digits(result.total)}" in texts
 
 
@@ -312,7 +312,17 @@ def test_the_unrolled_view_has_labelled_steps_and_one_set_of_weights(t: int | No
     assert [s for s in texts if re.fullmatch(r"x\w+", s)] == [f"x{s}" for s in steps]
     assert ("…" in texts) == (len(steps) < (t or 99))
     # The same weights named on every copy of the cell, and one set of them.
-    assert texts.count("Wx Wh b") == len(steps)
+    # Each step names the layer's own weights (W_xh W_hh b_h for a SimpleRNN; the others' block names
+    # are in the panel below), never a second notation W_x, W_h, b.
+    bands = [" ".join(_texts(g)) for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-shared"]
+    assert bands == ["Wxh Whh bh" if kind == "SimpleRNN" else "the same weights"] * len(steps)
+    assert not any(re.search(r"\bW[xh]\b", s) for s in texts)
+    for g in root.iter(f"{NS}g"):
+        if g.get("class") == "rnncount-weights":
+            names = " ".join(
+                b.name.replace("_", "") for b in result.layers[0].blocks if b.variable == g.get("data-variable")
+            )
+            assert f"{g.get('data-variable')}: {names}" in " ".join(_texts(g))
     shared = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-weights"]
     assert [g.get("data-variable") for g in shared] == ["kernel", "recurrent_kernel", "bias"]
     assert sum(int(g.get("data-params")) for g in shared) == result.total
@@ -347,7 +357,8 @@ def test_bidirectional_shows_the_backward_chain_and_the_merge(mode: str | None, 
     assert says in texts and (mode or "merge_mode=None:") in texts
     assert ("h→t, h←t" if seq else "h→T, h←1") in texts
     assert "← backward" in texts and "forward →" in texts
-    assert texts.count("Wx Wh b") == 10  # five steps, two directions
+    bands = [" ".join(_texts(g)) for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-shared"]
+    assert bands == ["the same weights"] * 10  # five steps, two directions
     shared = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-weights"]
     assert sorted({g.get("data-variable").split("/")[0] for g in shared}) == ["backward", "forward"]
     assert sum(int(g.get("data-params")) for g in shared) == result.total
@@ -357,11 +368,13 @@ def test_bidirectional_shows_the_backward_chain_and_the_merge(mode: str | None, 
 # --- the cell view -------------------------------------------------------------------------------
 
 CELLS = [
-    ("SimpleRNN(3)", ["h"], ["hidden state h"]),
-    ("LSTM(3)", ["f", "i", "c", "o"], ["forget gate f", "input gate i", "candidate c̃", "output gate o"]),
-    ("GRU(3)", ["z", "r", "h"], ["update gate z", "reset gate r", "candidate h̃"]),
-    ("GRU(3, reset_after=False)", ["z", "r", "h"], ["update gate z", "reset gate r", "candidate h̃"]),
-    ("Bidirectional(GRU(3, use_bias=False))", ["z", "r", "h"], ["update gate z", "reset gate r", "candidate h̃"]),
+    ("SimpleRNN(3)", ["h"], ["hidden state ht"]),
+    # Keras's order: i, f, c, o.
+    ("LSTM(3)", ["i", "f", "c", "o"], ["forget gate ft", "input gate it", "candidate c̃t", "output gate ot"]),
+    # reset_after=True: the candidate's recurrent part (reset after the product) and its input part.
+    ("GRU(3)", ["z", "r", "h", "h"], ["update gate zt", "reset gate rt", "recurrent part", "input part"]),
+    ("GRU(3, reset_after=False)", ["z", "r", "h"], ["update gate zt", "reset gate rt", "candidate h̃t"]),
+    ("Bidirectional(GRU(3, use_bias=False))", ["z", "r", "h", "h"], ["update gate zt", "reset gate rt"]),
 ]
 
 
@@ -374,17 +387,19 @@ def test_the_cell_view_has_the_right_gates_coloured_like_their_blocks(spec: str,
     boxes = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-gate"]
     assert [g.get("data-gate") for g in boxes] == gates
     texts = _texts(root)
+    joined = " ".join(texts)
     for title in titles:
-        assert title in texts
+        assert title in joined
     # Only gates are called gates.
     assert not any(re.search(r"\bgate [ch]\b", s) for s in texts)
     weights = _svg(to_svg(result))
-    for g in boxes:
-        gate = g.get("data-gate")
-        assert g.find(f"{NS}rect").get("stroke") == GATE_COLORS[kind][gate]
+    for gate in dict.fromkeys(gates):
+        mine = [g for g in boxes if g.get("data-gate") == gate]
+        for g in mine:
+            assert g.find(f"{NS}rect").get("stroke") == GATE_COLORS[kind][gate]
         names = sorted(b.name for b in lc.blocks if b.gate == gate and b.direction in (None, "forward"))
-        assert sorted(g.get("data-variable").split()) == names
-        assert int(g.get("data-params")) == sum(
+        assert sorted(n for g in mine for n in g.get("data-variable").split()) == names
+        assert sum(int(g.get("data-params")) for g in mine) == sum(
             b.params for b in lc.blocks if b.gate == gate and b.direction in (None, "forward")
         )
         # The block of the weights view has the same hue.
@@ -401,16 +416,20 @@ def test_the_cell_view_has_the_right_gates_coloured_like_their_blocks(spec: str,
             == GATE_COLORS[kind][gate]
         )
     if spec.startswith("LSTM"):
-        assert "ct = f ⊙ ct-1 + i ⊙ c̃" in texts and "ht = o ⊙ tanh(ct)" in texts
+        assert "ct = ft ⊙ ct-1 + it ⊙ c̃t" in texts and "ht = ot ⊙ tanh(ct)" in texts
     if spec.startswith("GRU(3)"):
-        assert "h̃ = tanh(xt Wxh + bxh + r ⊙ (ht-1 Whh + bhh))" in texts
+        assert "h̃t = tanh(xt Wxh + bxh + rt ⊙ (ht-1 Whh + bhh))" in texts
     if "reset_after=False" in spec:
-        assert "h̃ = tanh(xt Wxh + (r ⊙ ht-1) Whh + bh)" in texts
+        assert "h̃t = tanh(xt Wxh + (rt ⊙ ht-1) Whh + bh)" in texts
     if "use_bias=False" in spec:
-        equations = [s for s in texts if s.startswith(("z = ", "r = ", "h̃ = "))]
+        equations = [s for s in texts if s.startswith(("zt = ", "rt = ", "h̃t = "))]
         assert len(equations) == 3 and not any("b" in s.split(" = ", 1)[1] for s in equations)
-    for g in boxes:  # gates squash with σ, the candidate and SimpleRNN's hidden state with tanh
-        assert ("tanh" if g.get("data-gate") in ("c", "h") else "σ") in _texts(g)
+    # Gates squash with σ, the candidate and SimpleRNN's hidden state with tanh: each activation is its
+    # own node, fed by its block's weighted sum.
+    acts = [g for g in root.iter(f"{NS}g") if g.get("class") == "rnncount-node" and g.get("data-op") == "act"]
+    labels = sorted("".join(t.itertext()) for g in acts for t in list(g.iter(f"{NS}text"))[:1])
+    expected = {"SimpleRNN": ["tanh"], "LSTM": ["tanh", "tanh", "σ", "σ", "σ"], "GRU": ["tanh", "σ", "σ"]}[kind]
+    assert labels == sorted(expected)
 
 
 def test_a_stack_without_a_recurrent_layer_says_so_and_the_chosen_layer_is_named() -> None:

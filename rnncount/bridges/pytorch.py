@@ -1,8 +1,8 @@
 """The PyTorch equivalents of a counted stack, and where their counts differ from Keras.
 
 The arithmetic is pure Python: each PyTorch parameter is derived from the Keras
-weight blocks of the same layer (PyTorch stores the kernels transposed, gate rows
-stacked, and keeps a second bias vector per gate). ``torch`` is imported only by
+weight blocks of the same layer (PyTorch stores the kernels transposed, block rows
+stacked, and keeps a second bias vector per weight block). ``torch`` is imported only by
 :func:`torch_modules`, which builds the real modules so the counts can be checked.
 
 >>> from rnncount.bridges.pytorch import count_torch
@@ -130,7 +130,7 @@ def _recurrent(lc: LayerCount, layer: Layer) -> TorchLayer:
     directions = (("forward", "_l0"), ("backward", "_l0_reverse")) if bidi else ((None, "_l0"),)
     for direction, suffix in directions:
         blocks = [b for b in lc.blocks if b.direction == direction]
-        # PyTorch stacks the gates as rows of one matrix per role: (g*h, i), (g*h, h), (g*h,).
+        # PyTorch stacks the weight blocks as rows of one matrix per role: (g*h, i), (g*h, h), (g*h,).
         rows_ih = sum(b.shape[1] for b in blocks if b.role == "input kernel")
         rows_hh = sum(b.shape[1] for b in blocks if b.role == "recurrent kernel")
         params.append(TorchParam(f"weight_ih{suffix}", (rows_ih, i), "kernel (transposed)"))
@@ -170,11 +170,11 @@ def _recurrent(lc: LayerCount, layer: Layer) -> TorchLayer:
             "reset_after=True) and keeps two bias vectors; Keras's reset_after=False has one"
         )
     elif cell.use_bias and not (isinstance(cell, GRU) and cell.reset_after):
-        notes.append("PyTorch keeps two bias vectors per gate (bias_ih and bias_hh); Keras has one")
+        notes.append("PyTorch keeps two bias vectors per weight block (bias_ih and bias_hh); Keras has one")
     elif isinstance(cell, GRU) and cell.use_bias:
         notes.append("same count: Keras's reset_after=True GRU also keeps two bias rows")
     if cell.torch_gates != cell.gates:
-        notes.append(f"gate order {','.join(cell.torch_gates)} (Keras {','.join(cell.gates)})")
+        notes.append(f"block order {','.join(cell.torch_gates)} (Keras {','.join(cell.gates)})")
     if not cell.return_sequences:
         notes.append("PyTorch returns every timestep; take out[:, -1] for Keras's last output")
     if bidi and layer.merge_mode != "concat":

@@ -20,8 +20,9 @@ from typing import Any
 
 from ..core.engine import CountResult, count
 from ..core.formula import group_digits
-from ..core.layers import Layer
+from ..core.layers import LAYER_TYPES, Layer
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
+from ..pictures.layout import kind_of
 
 #: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
 SUMMARY_LINE_LENGTH = 96
@@ -154,7 +155,8 @@ def symbols_text(result: CountResult) -> str:
         if not lc.params:
             continue
         sym = lc.formula.symbols
-        inner = lc.layer.inner()
+        # RNN(LSTMCell(4)) has an LSTM's blocks; the symbols of a StackedRNNCells are its last cell's.
+        inner = LAYER_TYPES[kind_of(lc, lc.blocks[-1])]
         if "i" in sym:
             parts.append(f"i = {group_digits(sym['i'])} input features")
         if "h" in sym:

@@ -83,22 +83,21 @@ PICTURE_MIN_WIDTH = "1000px"
 #: shrunk to fit: its labels must stay readable).
 PICTURE_MAX_HEIGHT = "760px"
 
-#: What each view of the picture shows, in one line under the toggle.
-VIEW_NOTES = {
-    "weights": "Every block is a Keras weight variable, split by gate and drawn to one scale; "
-    "hover a block for its name, shape and count.",
-    "unrolled": "The layer unrolled over the timesteps: the same weights at every step, "
-    "so the number of timesteps T never changes the count.",
-    "cell": "One timestep inside the cell: the gates and the candidate, coloured like their weight blocks.",
-}
+
+def _registry() -> dict:
+    from ..pictures.registry import REGISTRY
+
+    return REGISTRY
+
+
+#: What each view of the picture shows, in one line under the toggle (from the views' registry).
+VIEW_NOTES = {name: view.note for name, view in _registry().items()}
 
 _SLIDER_STYLE = {"description_width": "90px"}
 
 
 def _views() -> tuple[str, ...]:
-    from ..pictures.drawing import VIEWS
-
-    return tuple(VIEWS)
+    return tuple(_registry())
 
 
 # --- checking arguments --------------------------------------------------------------------------

@@ -8,13 +8,15 @@ units) and two small renderers from it:
 - :func:`diagram` draws a Matplotlib Figure for static output (``ax=``, PNG, PDF).
 
 :func:`picture` gives both: ``.svg``, ``_repr_html_`` (so Jupyter shows the sharp
-vector picture) and ``.figure()``. Three views (:data:`VIEWS`):
+vector picture) and ``.figure()``. The views (:data:`VIEWS`, registered in
+:mod:`rnncount.pictures.registry`):
 
 - ``"weights"``: every Keras weight variable of every layer as the rectangle it is,
-  split into its gates (Keras's column order) and coloured by gate, all at one scale;
-- ``"unrolled"``: a recurrent layer over its timesteps, the same W_x, W_h and b in
-  every copy of the cell, which is why T never changes the count;
-- ``"cell"``: one step inside SimpleRNN, LSTM or GRU, gates coloured like their blocks.
+  cut into its weight blocks (Keras's column order) and coloured by gate, all at one scale;
+- ``"unrolled"``: a recurrent layer over its timesteps, the same kernel, recurrent kernel
+  and bias in every copy of the cell, which is why T never changes the count;
+- ``"cell"``: one step inside SimpleRNN, LSTM or GRU, drawn from the cell's graph
+  (:mod:`rnncount.core.cells`), the weighted sums coloured like their blocks.
 
 Only public Matplotlib is used, it is imported on first use, the global ``rcParams``
 are never changed, and figures are made outside pyplot (none is left open).
@@ -35,15 +37,14 @@ from ..errors import RnncountTypeError, SpecError, shown
 from .layout import (
     GATE_COLORS,
     MAX_LAYERS,
-    VIEWS,
     Ellipse,
     Path,
     Rect,
     Scene,
     Text,
     segments,
-    weights_view,
 )
+from .registry import REGISTRY, VIEWS, get_view
 from .svg import scene_to_svg
 
 #: Layout units per inch in a Figure drawn without ``ax`` (the picture is 10 inches wide).
@@ -88,10 +89,7 @@ def _type_error(func: str, what: str, expected: str, value: Any) -> RnncountType
 def _check_options(
     func: str, *, view: Any, dark: Any, title: Any, error: Any = None, layer: Any = None, compact: Any = False
 ) -> None:
-    if not isinstance(view, str):
-        raise _type_error(func, "view", "one of " + ", ".join(repr(v) for v in VIEWS), view)
-    if view not in VIEWS:
-        raise SpecError(f"{func}(): view must be one of {', '.join(repr(v) for v in VIEWS)}, got {shown(view)}")
+    get_view(view, func)
     if not isinstance(dark, bool):
         raise _type_error(func, "dark", "True or False", dark)
     if not isinstance(compact, bool):
@@ -137,17 +135,7 @@ def layout(
     """
     dark = _dark(dark)
     _check_options("layout", view=view, dark=dark, title=title, error=error, layer=layer, compact=compact)
-    if view == "weights":
-        return weights_view(result, dark=dark, title=title, error=error, compact=compact)
-    from .views import cell_view, unrolled_view
-
-    make = unrolled_view if view == "unrolled" else cell_view
-    return make(result, dark=dark, title=title, error=error, layer=layer)
-
-
-def scale_note(scene: Scene) -> str:
-    """The note on scale of a laid-out picture ("" for views without weight blocks)."""
-    return scene.scale_note
+    return get_view(view).build(result, dark=dark, title=title, error=error, layer=layer, compact=compact)
 
 
 def _empty(error: str | None) -> CountResult:
@@ -190,7 +178,7 @@ def to_svg(
 
 
 def _label(result: CountResult, view: str) -> str:
-    what = {"weights": "weight blocks", "unrolled": "unrolled in time", "cell": "one step inside the cell"}[view]
+    what = REGISTRY[view].label
     names = ", ".join(lc.name for lc in result.layers[:MAX_LAYERS])
     return f"rnncount picture ({what}): {names}; total {result.total:,} parameters"
 

@@ -10,10 +10,10 @@ more than 1/64 of the width, so a picture scaled to 700 px shows it at 11 px or 
 and one scaled to 1800 px at 16 px or more. A taller stack makes a taller scene,
 never a narrower one. y grows downwards; a label's y is its baseline.
 
-Three views (:data:`VIEWS`): ``"weights"`` (every weight block, by gate, at one
-scale), ``"unrolled"`` (a recurrent layer over its timesteps, one shared set of
-weights) and ``"cell"`` (one step inside the cell). Cost is bounded: at most
-:data:`MAX_LAYERS` layers are drawn, the rest are summarised in one row.
+The weights view (every weight block, by gate, at one scale) is laid out here; the
+unrolled and cell views are in :mod:`rnncount.pictures.views`, and the registry of views
+in :mod:`rnncount.pictures.registry`. Cost is bounded: at most :data:`MAX_LAYERS`
+layers are drawn, the rest are summarised in one row.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from ..core.engine import CountResult, LayerCount
 from ..core.formula import group_digits
 from ..core.layers import LAYER_TYPES, Block, format_shape
 from ..errors import SpecError, shown
-
-VIEWS = ("weights", "unrolled", "cell")
 
 #: The scene's width in units, the same for every picture (the SVG viewBox width).
 WIDTH = 1000.0
@@ -222,11 +220,6 @@ def sub_size(size: float) -> float:
     return max(SUB * size, SMALL)
 
 
-def plain(text: str) -> str:
-    """The characters a reader sees (subscript markers dropped)."""
-    return "".join(s for s, _ in segments(text))
-
-
 # Advances in ems of DejaVu Sans (Matplotlib's default font, first in the SVG's font list) for
 # printable ASCII, normal and bold, so that estimated boxes match the text as drawn. Other
 # characters count as wide; a 6% margin covers the fallback fonts of browsers (Verdana, Arial).
@@ -343,9 +336,21 @@ def block_fill(kind: str, block: Block) -> str:
 # --- shared helpers ----------------------------------------------------------------------------
 
 
-def kind_of(lc: LayerCount) -> str:
-    """The layer kind whose colours and gates the blocks use (the wrapped layer for wrappers)."""
-    return lc.layer.inner().kind
+def kind_of(lc: LayerCount, block: Block | None = None) -> str:
+    """The layer kind whose colours and gates ``block`` uses (the wrapped layer, unwrapped).
+
+    ``RNN(LSTMCell(4))`` is drawn as ``LSTM(4)``; each cell of a StackedRNNCells, and the backward
+    layer of a Bidirectional that has its own, in its own kind.
+    """
+    layer = lc.layer
+    if block is not None and block.direction == "backward" and getattr(layer, "backward_layer", None) is not None:
+        layer = layer.backward_layer
+    inner = layer.inner()
+    cells = getattr(inner, "cells", None) if inner.recurrent else None
+    if cells and len(cells) > 1:  # RNN(StackedRNNCells([...])): the block's own cell
+        k = int(block.group.rsplit("_", 1)[1]) if block is not None and block.group else 0
+        return cells[k].layer_class.kind
+    return inner.kind
 
 
 def variable_path(block: Block) -> str:
@@ -354,8 +359,9 @@ def variable_path(block: Block) -> str:
 
 def block_tip(lc: LayerCount, block: Block) -> str:
     """The tooltip of a block: layer, Keras variable, shape, count and its term in the formula."""
-    kind = kind_of(lc)
-    gate = GATE_TITLES.get(kind, {}).get(block.gate or "", "")
+    kind = kind_of(lc, block)
+    # Tooltips are plain text: "input gate i_t", not the markup's "i_{t}".
+    gate = GATE_TITLES.get(kind, {}).get(block.gate or "", "").replace("_{", "_").replace("}", "")
     what = f"{block.role}" + (f" of the {gate}" if gate else "")
     symbols = lc.built.symbols
     dims = " × ".join(group_digits(d) for d in block.shape)
@@ -523,10 +529,11 @@ def _rows(blocks: Sequence[Block]) -> list[tuple[str, int | None, list[Block]]]:
     return [(var, row, rows[(var, row)]) for var, row in keys]
 
 
-def _copies(lc: LayerCount) -> dict[str | None, list[Block]]:
-    copies: dict[str | None, list[Block]] = {}
+def _copies(lc: LayerCount) -> dict[tuple[str | None, str | None], list[Block]]:
+    """The blocks by direction and by cell (each cell of a StackedRNNCells has its own variables)."""
+    copies: dict[tuple[str | None, str | None], list[Block]] = {}
     for blk in lc.blocks:
-        copies.setdefault(blk.direction, []).append(blk)
+        copies.setdefault((blk.direction, blk.group), []).append(blk)
     return copies
 
 
@@ -612,7 +619,7 @@ def _row_count(blk: Block) -> int:
 
 
 def _draw_copy(b: Builder, lc: LayerCount, blocks: list[Block], y: float, s: float) -> float:
-    kind = kind_of(lc)
+    kind = kind_of(lc, blocks[0])
     gates = _gate_order(blocks)
     n = len(gates)
     cells_w = _columns(blocks[0])
@@ -732,8 +739,13 @@ def weights_layer(b: Builder, lc: LayerCount, y: float, s: float, compact: bool)
         b.items.append(Rect(AREA_X, y + 6, 170, 36, b.p["empty"], b.p["muted"], 1.2, rx=4))
         b.text(AREA_X + 85, y + 30, "no weights", FONT, anchor="middle", color=b.p["ink"])
         return y + 50
-    for direction, blocks in _copies(lc).items():
-        if direction is not None:
+    for (direction, group), blocks in _copies(lc).items():
+        if group is not None:  # a cell of a StackedRNNCells: its own variables
+            what = f"{direction} " if direction else ""
+            text = f"{what}{group}: its own {kind_of(lc, blocks[0])} weights"
+            b.text(MARGIN, y + 24, text, FONT, italic=True, bold=True, color=b.p["muted"])
+            y += 20
+        elif direction is not None:
             b.text(MARGIN, y + 24, f"{direction} copy", FONT, italic=True, bold=True, color=b.p["muted"])
             y += 20
         y = _draw_copy(b, lc, blocks, y, s)

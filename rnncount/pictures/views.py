@@ -7,15 +7,16 @@ layer's blocks and shapes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from ..core.cells import CellGraph, Node, cell_graphs, plain_layers
 from ..core.engine import CountResult, LayerCount
 from ..core.formula import group_digits
 from ..core.layers import Block, format_shape
 from .layout import (
     FONT,
     GATE_COLORS,
-    GATE_TITLES,
     MARGIN,
     MAX_STEPS,
     NAME,
@@ -33,9 +34,11 @@ from .layout import (
     ink_on,
     kind_of,
     literal,
+    math_name,
     mix,
     params_text,
     pick_layer,
+    text_width,
     total_line,
     variable_path,
     wrap,
@@ -98,7 +101,12 @@ def _weight_sets(lc: LayerCount) -> dict[str | None, dict[str, list[Block]]]:
     return out
 
 
-_SHORT = {"kernel": "W_{x}", "recurrent_kernel": "W_{h}", "bias": "b"}
+def _band_lines(lc: LayerCount, width: float) -> list[str]:
+    """What the shared-weights band in each step says: the layer's own block names when they fit in
+    two lines (W_xh W_hh b_h for a SimpleRNN); else "the same weights", named in the panel below."""
+    own = [blk for blk in lc.blocks if blk.direction in (None, "forward") and blk.group in (None, "cell_0")]
+    lines = wrap(" ".join(math_name(blk.name) for blk in own), SMALL + 0.5, width)
+    return lines if len(lines) <= 2 else wrap("the same weights", SMALL + 0.5, width)
 
 
 def _shared_panel(b: Builder, lc: LayerCount, direction: str | None, blocks: dict[str, list[Block]], y: float) -> float:
@@ -123,19 +131,19 @@ def _shared_panel(b: Builder, lc: LayerCount, direction: str | None, blocks: dic
         shape = shapes.get(path, blks[0].shape)
         params = sum(blk.params for blk in blks)
         names = " ".join(blk.name for blk in blks)
-        lines = [f"{_SHORT.get(var, var)} = {var}", format_shape(shape), params_text(params)]
+        lines = [f"{var}: " + " ".join(math_name(blk.name) for blk in blks), format_shape(shape), params_text(params)]
         items: list[Any] = [Rect(tx, y, tile_w, 0, "#FFFFFF" if not b.dark else b.p["panel"], SHARED, 2.0, rx=6)]
         ty = y + 4
         for j, line in enumerate(lines):
             for part in wrap(line, NAME if j == 0 else FONT, tile_w - 16, bold=j == 0):
                 size = NAME if j == 0 else FONT
-                ty += 1.25 * size if j == 0 else 1.5 * size
+                ty += 1.32 * size if j == 0 else 1.5 * size
                 items.append(Text(tx + tile_w / 2, ty, part, size, "middle", b.p["ink"], bold=j == 0))
         tile_h = max(tile_h, ty - y + 10)
         gates = " · ".join(sorted({blk.gate for blk in blks if blk.gate}, key=lambda g: "ifcozrh".index(g)))
         tip = (
             f"{lc.name} ({lc.type}) · {path}: {format_shape(shape)} = {params_text(params)}\n"
-            f"the same {_SHORT.get(var, var).replace('_{', '_').replace('}', '')} is used at every timestep\n"
+            f"the same {var} is used at every timestep\n"
             f"blocks: {names}"
         )
         data = {"layer": lc.name, "variable": path, "gate": gates, "params": str(params)}
@@ -182,8 +190,17 @@ def unrolled_view(
         xs.append((x, w))
         x += w + gap
     labels = [_step_name(s, j == len(cols) - 1, t, cap) for j, s in enumerate(cols)]
-    ch = 112.0
-    color = GATE_COLORS.get(kind, {}).get("h" if kind != "LSTM" else "c", "#009E73")
+    band_text = _band_lines(lc, cw - 20)
+    shared_names = (
+        ", ".join(dict.fromkeys(blk.variable for blk in lc.blocks))
+        + " ("
+        + ", ".join(dict.fromkeys(blk.name for blk in lc.blocks))
+        + ")"
+    )
+    ch = 112.0 + 23 * max(0, len(band_text) - 1)
+    # An LSTM-like cell (LSTM, ConvLSTM) hands on a cell state c as well as h.
+    carry = plain_layers(lc.layer)[0].state_count() == 2
+    color = GATE_COLORS.get(kind, {}).get("c" if carry else "h", "#009E73")
     cell_fill = mix(color, b.p["bg"], 0.82)
     shared_band = mix(SHARED, "#FFFFFF", 0.75)
 
@@ -193,13 +210,14 @@ def unrolled_view(
                 b.text(cx + w / 2, row_y + ch / 2 + 8, "…", TITLE, anchor="middle", bold=True)
                 continue
             b.items.append(Rect(cx, row_y, w, ch, cell_fill, color, 2.2, rx=10))
-            b.text(cx + w / 2, row_y + 34, f"t={lab}", FONT, anchor="middle", bold=True)
-            band = [
-                Rect(cx + 6, row_y + ch - 42, w - 12, 34, shared_band, SHARED, 1.8, rx=6),
-                Text(cx + w / 2, row_y + ch - 19, "W_{x} W_{h} b", SMALL + 0.5, "middle", "#111111"),
-            ]
+            b.text(cx + w / 2, row_y + 30, f"t={lab}", FONT, anchor="middle", bold=True)
+            band_h = 12 + 23 * len(band_text)
+            band_y = row_y + ch - 8 - band_h
+            band: list[Any] = [Rect(cx + 6, band_y, w - 12, band_h, shared_band, SHARED, 1.8, rx=6)]
+            for j, line in enumerate(band_text):
+                band.append(Text(cx + w / 2, band_y + 21 + 23 * j, line, SMALL + 0.5, "middle", "#111111"))
             side = f" ({direction})" if direction else ""
-            tip = f"step t={lab}{side}: the same W_x, W_h and b as every other step of {lc.name}"
+            tip = f"step t={lab}{side}: the same {shared_names} as every other step of {lc.name}"
             b.items.append(Group("rnncount-shared", band, tip, {"step": lab, "layer": lc.name}))
 
     def state_arrows(row_y: float, forward: bool) -> None:
@@ -210,13 +228,13 @@ def unrolled_view(
             start = xs[0][0] - 62
             b.arrow([(start, arrow_y), (xs[0][0] - 2, arrow_y)])
             b.text((start + xs[0][0]) / 2, arrow_y - 10, "h_{0}", FONT, anchor="middle")
-            if kind == "LSTM":
+            if carry:
                 b.text((start + xs[0][0]) / 2, arrow_y + 26, "c_{0}", FONT, anchor="middle")
         else:
             end = xs[-1][0] + xs[-1][1]
             b.arrow([(end + 50, arrow_y), (end + 2, arrow_y)])
             b.text(end + 26, arrow_y - 10, "h←_{0}", FONT, anchor="middle")
-            if kind == "LSTM":
+            if carry:
                 b.text(end + 26, arrow_y + 26, "c←_{0}", FONT, anchor="middle")
         for j in range(len(cols) - 1):
             a_end = xs[j][0] + xs[j][1]
@@ -228,7 +246,7 @@ def unrolled_view(
             name = ("h_{T-1}" if cur == "…" else f"h_{{{cur}}}") if forward else "h←"
             del nxt
             b.text((a_end + b_start) / 2, arrow_y - 10, name, SMALL, anchor="middle", color=b.p["muted"])
-            if kind == "LSTM":
+            if carry:
                 b.text((a_end + b_start) / 2, arrow_y + 26, "c" + name[1:], SMALL, anchor="middle", color=b.p["muted"])
 
     def inputs(iy: float, up: bool, row_y: float) -> None:
@@ -341,86 +359,269 @@ def _merge(b: Builder, lc: LayerCount, xs: list, fwd_y: float, bwd_y: float, ch:
 
 
 # --- the cell view -------------------------------------------------------------------------------
+#
+# Drawn from the cell's graph (rnncount.core.cells): one box or node per node of the graph and one
+# arrow per edge, each arrow from its source's drawn outline to its target's. The graph says where
+# each node sits (a column of weighted sums, a row from the state line down to the sums); the
+# arrows are routed from those places, so the picture is the step Keras computes.
 
-_ACT = {"i": "σ", "f": "σ", "o": "σ", "z": "σ", "r": "σ", "c": "tanh", "h": "tanh"}
+_ROW_Y = {0: 20.0, 1: 100.0, 2: 178.0}  # rows above the sums, from the top of the cell
+_BOX_H = 132.0
+_GAP = 38.0
+_RAIL_X = MARGIN + 72  # where the inputs h_{t-1} and x_t leave their labels
+_OUT_X = WIDTH - MARGIN - 40  # where the outputs h_t and c_t leave the cell
+_BUS = {"h_prev": 44.0, "x": 88.0}  # the input buses, below the sums
 
 
-def _gate_blocks(lc: LayerCount) -> dict[str, list[Block]]:
-    """One copy's blocks by gate (the forward copy of a Bidirectional)."""
-    out: dict[str, list[Block]] = {}
-    for blk in lc.blocks:
-        if blk.direction in (None, "forward") and blk.gate:
-            out.setdefault(blk.gate, []).append(blk)
-    return out
+def _act_label(name: str) -> str:
+    return {"sigmoid": "σ"}.get(name, name)
 
 
-def _weighted_sum(blocks: list[Block], gru_reset: str = "") -> str:
-    """``x_t W_xf + h_{t-1} W_hf + b_f`` from the gate's blocks (no bias term without a bias)."""
-    parts = []
-    for blk in blocks:
-        name = blk.name.replace("_", "_{", 1) + "}" if "_" in blk.name else blk.name
-        if blk.variable == "kernel":
-            parts.append(f"x_{{t}} {name}")
-        elif blk.variable == "recurrent_kernel":
-            parts.append(f"{gru_reset or 'h_{t-1}'} {name}")
+def node_box(group: Group) -> tuple[float, float, float, float]:
+    """The extent (x0, y0, x1, y1) of a drawn node: its box, ellipse, label and rail together."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for item in group.items:
+        if isinstance(item, Rect):
+            xs += [item.x, item.x + item.w]
+            ys += [item.y, item.y + item.h]
+        elif isinstance(item, Ellipse):
+            xs += [item.cx - item.rx, item.cx + item.rx]
+            ys += [item.cy - item.ry, item.cy + item.ry]
+        elif isinstance(item, Path):
+            xs += [x for x, _ in item.points]
+            ys += [y for _, y in item.points]
+    if not xs:  # a label alone
+        for item in group.items:
+            x0, y0, x1, y1 = item.box()
+            xs += [x0, x1]
+            ys += [y0, y1]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+class _CellLayout:
+    """Where each node of one cell graph is drawn, and the arrows between them."""
+
+    def __init__(self, b: Builder, lc: LayerCount, graph: CellGraph, cell: int, top: float) -> None:
+        self.b, self.lc, self.g, self.cell = b, lc, graph, cell
+        sums = graph.sums
+        n = int(max(s.col for s in sums)) + 1
+        left, right = _RAIL_X + 40, _OUT_X - 60
+        self.bw = min(230.0, (right - left - _GAP * (n - 1)) / n)
+        span = n * self.bw + (n - 1) * _GAP
+        self.left = (left + right - span) / 2
+        used = [r for node in graph.nodes if node.op not in ("input", "sum") for r in [node.row]]
+        self.shift = _ROW_Y[int(min(used))] - _ROW_Y[0] if used else 0.0
+        self.top = top
+        self.box_top = top + _ROW_Y[2] + 40 - self.shift
+        self.bus = {k: self.box_top + _BOX_H + v for k, v in _BUS.items()}
+        self.bottom = self.bus["x"] + 24
+        self.boxes: dict[str, tuple[float, float, float, float]] = {}  # node id -> outline
+
+    def x(self, col: float) -> float:
+        return self.left + col * (self.bw + _GAP) + self.bw / 2
+
+    def y(self, row: float) -> float:
+        lo = math.floor(row)
+        hi = min(lo + 1, 2)
+        frac = row - lo
+        y = _ROW_Y[min(lo, 2)] * (1 - frac) + _ROW_Y[hi] * frac
+        return self.top + y - self.shift
+
+    # --- nodes ---
+
+    def draw_nodes(self) -> None:
+        for node in self.g.nodes:
+            if node.op == "input":
+                self._input(node)
+            elif node.op == "sum":
+                self._sum(node)
+            elif node.op == "output":
+                self._output(node)
+            else:
+                self._op(node)
+
+    def _group(self, cls: str, node: Node, items: list[Any], tip: str, **data: str) -> None:
+        base = {"layer": self.lc.name, "cell": str(self.cell), "node": node.id, "op": node.op}
+        self.b.items.append(Group(cls, items, tip, {**base, **data}, None, self.lc.name))
+        self.boxes[node.id] = node_box(self.b.items[-1])
+
+    def _consumers(self, node_id: str) -> list[Node]:
+        return [n for n in self.g.nodes if node_id in n.inputs]
+
+    def _input(self, node: Node) -> None:
+        b = self.b
+        line = b.p["line"]
+        top_use = [n for n in self._consumers(node.id) if n.op != "sum" and n.row == 0]
+        if node.id == "c_prev" or (node.id == "h_prev" and top_use):
+            y = self.y(0)
+            label = Text(MARGIN, y - 10, node.symbol, NAME, "start", b.p["ink"], bold=True)
+            pts = [(MARGIN, y), (_RAIL_X, y)]
+            if node.id == "h_prev":
+                pts.append((_RAIL_X, self.bus["h_prev"]))
         else:
-            parts.append(name)
-    return " + ".join(parts)
+            y = self.bus[node.id]
+            label = Text(MARGIN, y - 10, node.symbol, NAME, "start", b.p["ink"], bold=True)
+            pts = [(MARGIN, y), (_RAIL_X, y)]
+        tip = (
+            f"{node.symbol.replace('_{', '_').replace('}', '')}: "
+            + {
+                "x": "this timestep's input",
+                "h_prev": "the hidden state from the step before",
+                "c_prev": "the cell state from the step before",
+            }[node.id]
+        )
+        self._group("rnncount-node", node, [label, Path(pts, line, 2.0)], tip)
 
+    def _sum(self, node: Node) -> None:
+        lc = self.lc
+        kind = self.g.kind
+        x0, y0, w, h = self.x(node.col) - self.bw / 2, self.box_top, self.bw, _BOX_H
+        color = GATE_COLORS.get(kind, {}).get(node.gate, "#777777")
+        fill = mix(color, "#FFFFFF", 0.25)
+        ink = ink_on(fill)
+        items: list[Any] = [Rect(x0, y0, w, h, fill, color, 2.5, rx=10)]
+        ty = y0 + 26
+        for line in wrap(node.title, FONT, w - 12, bold=True):
+            items.append(Text(x0 + w / 2, ty, line, FONT, "middle", ink, bold=True))
+            ty += FONT * 1.25
+        blocks = [t.block for t in node.terms] + list(node.biases)
+        ty += 4
+        for line in wrap(" ".join(math_name(blk.name) for blk in blocks), SMALL + 1, w - 12):
+            items.append(Text(x0 + w / 2, ty, line, SMALL + 1, "middle", ink))
+            ty += SMALL * 1.35
+        params = sum(blk.params for blk in blocks)
+        for line in wrap(params_text(params), SMALL, w - 12, bold=True):
+            items.append(Text(x0 + w / 2, ty + 2, line, SMALL, "middle", ink, bold=True))
+            ty += SMALL * 1.25
+        what = self.g.expression(node.id)
+        tip = "\n".join(
+            [f"{lc.name} ({lc.type}) · {node.title.replace('_{', '_').replace('}', '')}: {what}"]
+            + [
+                f"{blk.name}: {variable_path(blk)}, {blk.role}, {' × '.join(map(str, blk.shape))} = "
+                f"{params_text(blk.params)}"
+                for blk in blocks
+            ]
+            + [f"together {params_text(params)}"]
+        )
+        names = " ".join(blk.name for blk in blocks)
+        self._group(
+            "rnncount-gate", node, items, tip, gate=node.gate or "", params=str(params), blocks=names, variable=names
+        )
 
-def _gate_equation(kind: str, gate: str, blocks: list[Block], reset_after: bool | None) -> str:
-    symbol = {"c": "c̃", "h": "h̃"}.get(gate, gate) if kind != "SimpleRNN" else "h_{t}"
-    act = _ACT[gate]
-    if kind == "GRU" and gate == "h":
-        inputs = [blk for blk in blocks if blk.variable == "kernel" or blk.role == "bias"]
-        recurrent = [blk for blk in blocks if blk.variable == "recurrent_kernel" or blk.role == "recurrent bias"]
-        if reset_after:
-            inner = _weighted_sum(recurrent)
-            inner = f"r ⊙ ({inner})" if " + " in inner else f"r ⊙ {inner}"
-            return f"{symbol} = {act}({_weighted_sum(inputs)} + {inner})"
-        return f"{symbol} = {act}({_weighted_sum(blocks, '(r ⊙ h_{t-1})')})"
-    return f"{symbol} = {act}({_weighted_sum(blocks)})"
-
-
-def _node(b: Builder, x: float, y: float, label: str, r: float = 20.0) -> None:
-    wide = label == "tanh" or label == "1−"
-    b.items.append(Ellipse(x, y, r * (1.6 if wide else 1.0), r, b.p["panel"], b.p["frame"], 2.0))
-    b.text(x, y + 0.36 * (SMALL if wide else TITLE), label, SMALL if wide else TITLE, anchor="middle", bold=True)
-
-
-def _gate_box(
-    b: Builder, lc: LayerCount, kind: str, gate: str, blocks: list[Block], x: float, y: float, w: float, h: float
-) -> None:
-    color = GATE_COLORS.get(kind, {}).get(gate, "#777777")
-    fill = mix(color, "#FFFFFF", 0.25)
-    ink = ink_on(fill)
-    title = GATE_TITLES.get(kind, {}).get(gate, gate)
-    items: list[Any] = [Rect(x, y, w, h, fill, color, 2.5, rx=10)]
-    ty = y + 26
-    for line in wrap(title, FONT, w - 12, bold=True):
-        items.append(Text(x + w / 2, ty, line, FONT, "middle", ink, bold=True))
-        ty += FONT * 1.2
-    items.append(Text(x + w / 2, ty + 6, _ACT[gate], TITLE, "middle", ink, bold=True))
-    ty += TITLE + 10
-    names = [blk.name.replace("_", "_{", 1) + "}" for blk in blocks]
-    for line in wrap(" ".join(names), SMALL + 1, w - 12):
-        items.append(Text(x + w / 2, ty, line, SMALL + 1, "middle", ink))
-        ty += SMALL * 1.3
-    params = sum(blk.params for blk in blocks)
-    for line in wrap(params_text(params), SMALL, w - 12, bold=True):
-        items.append(Text(x + w / 2, ty + 2, line, SMALL, "middle", ink, bold=True))
-        ty += SMALL * 1.25
-    tip = "\n".join(
-        [f"{lc.name} ({lc.type}) · {title}: {_ACT[gate]} of a weighted sum"]
-        + [
-            f"{blk.name}: {variable_path(blk)}, {blk.role}, {' × '.join(map(str, blk.shape))} = "
-            f"{params_text(blk.params)}"
-            for blk in blocks
+    def _op(self, node: Node) -> None:
+        b = self.b
+        cx, cy = self.x(node.col), self.y(node.row)
+        if node.op == "act":
+            label, size = _act_label(node.act), (TITLE if node.act == "sigmoid" else SMALL)
+        else:
+            label, size = (
+                {"mul": "⊙", "add": "+", "one_minus": "1−"}[node.op],
+                (SMALL if node.op == "one_minus" else TITLE),
+            )
+        ry = 20.0
+        rx = max(ry, text_width(label, size, bold=True) / 2 + 10)
+        items: list[Any] = [
+            Ellipse(cx, cy, rx, ry, b.p["panel"], b.p["frame"], 2.0),
+            Text(cx, cy + 0.36 * size, label, size, "middle", b.p["ink"], bold=True),
         ]
-        + [f"together {params_text(params)}"]
+        if node.symbol and node.op == "act" and any(n.op != "output" for n in self._consumers(node.id)):
+            color = GATE_COLORS.get(self.g.kind, {}).get(node.gate, b.p["ink"])
+            if b.dark:
+                color = mix(color, "#FFFFFF", 0.35)
+            items.append(Text(cx + rx + 4, cy - 8, node.symbol, FONT, "start", color, bold=True))
+        what = {"act": f"{node.act} of its input", "mul": "element by element product",
+                "add": "sum", "one_minus": "1 minus its input"}[node.op]  # fmt: skip
+        sym = node.symbol.replace("_{", "_").replace("}", "")
+        self._group("rnncount-node", node, items, f"{label}: {what}" + (f" = {sym}" if sym else ""))
+
+    def _output(self, node: Node) -> None:
+        b = self.b
+        y = self.y(node.row)
+        items = [Text(_OUT_X + 4, y + 0.36 * NAME, node.symbol, NAME, "start", b.p["ink"], bold=True)]
+        what = "the new cell state" if node.id == "c_out" else "the new hidden state, the cell's output"
+        self._group("rnncount-node", node, items, f"{node.symbol.replace('_{', '_').replace('}', '')}: {what}")
+
+    # --- arrows ---
+
+    def draw_edges(self) -> None:
+        for src, dst in self.g.edges:
+            pts = self._route(self.g.node(src), self.g.node(dst))
+            arrow = Path(pts, self.b.p["line"], 2.0, arrow=True)
+            data = {"layer": self.lc.name, "cell": str(self.cell), "from": src, "to": dst}
+            self.b.items.append(Group("rnncount-edge", [arrow], f"{src} → {dst}", data, None, self.lc.name))
+
+    def _route(self, s: Node, t: Node) -> list[tuple[float, float]]:
+        sx0, sy0, sx1, sy1 = self.boxes[s.id]
+        tx0, ty0, tx1, ty1 = self.boxes[t.id]
+        tcx, tcy = (tx0 + tx1) / 2, (ty0 + ty1) / 2
+        if t.op == "output":
+            y = self.y(t.row)
+            return [(sx1 + 1, y), (tx0 - 2, y)]
+        if s.op == "input":
+            if t.op != "sum" and t.row == 0:  # along the state line at the top
+                y = self.y(0)
+                return [(_RAIL_X, y), (tx0 - 2, y)]
+            bus = self.bus["x" if s.id == "x" else "h_prev"]
+            if t.op == "sum":
+                ex = tcx + (14 if s.id == "x" else -14)
+                if len(t.inputs) == 1:
+                    ex = tcx
+                return [(_RAIL_X, bus), (ex, bus), (ex, ty1 + 2)]
+            return [(_RAIL_X, bus), (tcx, bus), (tcx, ty1 + 2)]
+        scx, scy = (sx0 + sx1) / 2, (sy0 + sy1) / 2
+        if s.op == "sum":
+            scy = sy0
+        if t.op == "sum":  # into the top of a box, beside its activation
+            ex = tx0 + 0.2 * (tx1 - tx0) if scx < tcx else tx1 - 0.2 * (tx1 - tx0)
+            return [(sx1 + 1 if scx < tcx else sx0 - 1, scy), (ex, scy), (ex, ty0 - 2)]
+        if abs(scx - tcx) < 1:  # straight up or down
+            return [(scx, sy0 - 1), (tcx, ty1 + 2)] if tcy < scy else [(scx, sy1 + 1), (tcx, ty0 - 2)]
+        if abs(scy - tcy) < 1:  # straight across
+            return [(sx1 + 1, scy), (tx0 - 2, tcy)] if tcx > scx else [(sx0 - 1, scy), (tx1 + 2, tcy)]
+        if tcy < scy:  # up, then across into the target's side
+            return [(scx, sy0 - 1), (scx, tcy), (tx0 - 2 if tcx > scx else tx1 + 2, tcy)]
+        # across, then down into the target's top
+        return [(sx1 + 1 if tcx > scx else sx0 - 1, scy), (tcx, scy), (tcx, ty0 - 2)]
+
+
+def _cell_note(lc: LayerCount, graph: CellGraph) -> str:
+    """What the weighted sums are made of, in words, with the first block's names as the example."""
+    blocks = graph.blocks
+    params = sum(blk.params for blk in blocks)
+    gates = list(dict.fromkeys(blk.gate for blk in blocks))
+    first = [math_name(blk.name) for blk in blocks if blk.gate == gates[0]]
+    biases = [blk for blk in blocks if blk.gate == gates[0] and blk.variable == "bias"]
+    if not biases:
+        parts = "kernel and recurrent-kernel columns and no bias (use_bias=False)"
+    elif len(biases) == 2:
+        parts = "kernel and recurrent-kernel columns and two biases, input and recurrent"
+    else:
+        parts = "kernel, recurrent-kernel and bias columns"
+    if len(gates) == 1:
+        return f"one weighted sum ({', '.join(first)}), of its {parts}: {params_text(params)}"
+    return (
+        f"{len(gates)} weight blocks ({', '.join(gates)}), each with its own {parts} "
+        f"({', '.join(first)} for {gates[0]}): {params_text(params)}"
     )
-    data = {"layer": lc.name, "gate": gate, "params": str(params), "variable": " ".join(blk.name for blk in blocks)}
-    b.items.append(Group("rnncount-gate", items, tip, data, None, lc.name))
+
+
+def _draw_cell(b: Builder, lc: LayerCount, graph: CellGraph, cell: int, y: float) -> float:
+    """One cell graph from ``y`` down: the nodes, the arrows, then its equations; returns the y below."""
+    lay = _CellLayout(b, lc, graph, cell, y + 24)
+    lay.draw_nodes()
+    lay.draw_edges()
+    y = lay.bottom + 16
+    key = "⊙: element by element; ∗: convolution over the frame" if graph.conv else "⊙: element by element"
+    b.text(MARGIN, y + FONT, f"The same step as equations ({key})", FONT, bold=True)
+    y += FONT + 14
+    for node, eq in zip([n for n in graph.nodes if n.symbol and n.op not in ("input", "output")],
+                        graph.equations("markup"), strict=True):  # fmt: skip
+        color = GATE_COLORS.get(graph.kind, {}).get(node.gate, b.p["ink"]) if node.gate else b.p["ink"]
+        if b.dark and node.gate:
+            color = mix(color, "#FFFFFF", 0.35)
+        y = b.lines(MARGIN, y + FONT, eq, FONT, color=color, bold=True) + 6
+    return b.lines(MARGIN, y + FONT, _cell_note(lc, graph), FONT, color=b.p["muted"]) + 8
 
 
 def cell_view(
@@ -432,137 +633,32 @@ def cell_view(
     if chosen is None:
         return _without_recurrent_layer(b, result, y, error, "cell")
     k, lc = chosen
-    kind = kind_of(lc)
-    inner = lc.layer.layer if lc.layer.kind == "Bidirectional" else lc.layer
-    reset_after = getattr(inner, "reset_after", None)
+    graphs = cell_graphs(lc.layer, lc.blocks)
+    plain = plain_layers(lc.layer)
     what = "one timestep inside the cell"
-    if kind == "GRU":
-        what += f" (reset_after={reset_after})"
+    if len(graphs) == 1 and graphs[0].family == "GRU":
+        what += f" (reset_after={graphs[0].reset_after})"
     y = _chosen_header(b, result, k, lc, y, what)
     if lc.layer.kind == "Bidirectional":
-        y = (
-            b.lines(
-                MARGIN,
-                y + SMALL,
-                "The forward and the backward copy each have this cell, with their own weights.",
-                SMALL,
-                italic=True,
-                color=b.p["muted"],
-            )
-            + 4
+        back = lc.layer.backward_layer
+        same = back is None or [g.equations() for g in cell_graphs(back)] == [g.equations() for g in graphs]
+        if not same:
+            text = f"The forward layer's cell; the backward layer ({literal(back.spec())}) has a cell of its own."
+        else:
+            text = "The forward and the backward copy each have this cell, with their own weights."
+        y = b.lines(MARGIN, y + SMALL, text, SMALL, italic=True, color=b.p["muted"]) + 4
+    if len(graphs) > 1:
+        text = (
+            f"{len(graphs)} cells run one after the other at each timestep: "
+            "each cell's x_{t} is the h_{t} of the cell before."
         )
-    gates = _gate_blocks(lc)
-    order = {"LSTM": ["f", "i", "c", "o"], "GRU": ["z", "r", "h"], "SimpleRNN": ["h"]}[kind]
-    n = len(order)
-    left, right = MARGIN + 110, WIDTH - MARGIN - 90
-    gap = 26.0
-    bw = min(230.0, (right - left - gap * (n - 1)) / n)
-    span = n * bw + (n - 1) * gap
-    left = (left + right - span) / 2
-    cx = {g: left + j * (bw + gap) + bw / 2 for j, g in enumerate(order)}
-    top = y + 30
-    y_top = top + 20  # the state line (c for an LSTM, h for a GRU)
-    y_mid = top + 110  # element-wise operations
-    y_gate = top + (80 if kind == "SimpleRNN" else 215)
-    bh = 132.0
-    line = b.p["line"]
-    state_out = WIDTH - MARGIN - 20
-    if kind == "LSTM":
-        b.text(MARGIN, y_top - 10, "c_{t-1}", NAME, bold=True)
-        _node(b, cx["f"], y_top, "⊙")
-        plus_x = (cx["i"] + cx["c"]) / 2
-        _node(b, plus_x, y_top, "+")
-        b.arrow([(MARGIN, y_top), (cx["f"] - 21, y_top)])
-        b.arrow([(cx["f"] + 21, y_top), (plus_x - 21, y_top)])
-        b.arrow([(plus_x + 21, y_top), (state_out, y_top)])
-        b.text(state_out, y_top - 10, "c_{t}", NAME, anchor="end", bold=True)
-        b.arrow([(cx["f"], y_gate - 2), (cx["f"], y_top + 21)])
-        _node(b, plus_x, y_mid, "⊙")
-        b.arrow([(cx["i"], y_gate - 2), (cx["i"], y_mid), (plus_x - 21, y_mid)])
-        b.arrow([(cx["c"], y_gate - 2), (cx["c"], y_mid), (plus_x + 21, y_mid)])
-        b.arrow([(plus_x, y_mid - 21), (plus_x, y_top + 21)])
-        tanh_x = cx["o"] - bw * 0.28
-        o_x = cx["o"] + bw * 0.12
-        b.arrow([(tanh_x, y_top), (tanh_x, y_mid - 21)])
-        _node(b, tanh_x, y_mid, "tanh")
-        _node(b, o_x + 40, y_mid, "⊙")
-        b.arrow([(tanh_x + 33, y_mid), (o_x + 19, y_mid)])
-        b.arrow([(o_x + 40, y_gate - 2), (o_x + 40, y_mid + 21)])
-        h_y = y_mid
-        b.arrow([(o_x + 61, h_y), (state_out, h_y)])
-        b.text(state_out, h_y - 10, "h_{t}", NAME, anchor="end", bold=True)
-    elif kind == "GRU":
-        b.text(MARGIN, y_top - 10, "h_{t-1}", NAME, bold=True)
-        _node(b, cx["z"], y_top, "⊙")
-        plus_x = cx["h"] + bw * 0.3
-        _node(b, plus_x, y_top, "+")
-        b.arrow([(MARGIN, y_top), (cx["z"] - 21, y_top)])
-        b.arrow([(cx["z"] + 21, y_top), (plus_x - 21, y_top)])
-        b.arrow([(plus_x + 21, y_top), (state_out, y_top)])
-        b.text(state_out, y_top - 10, "h_{t}", NAME, anchor="end", bold=True)
-        b.arrow([(cx["z"], y_gate - 2), (cx["z"], y_top + 21)])
-        one_x = cx["z"] + bw * 0.45
-        _node(b, one_x, y_mid, "1−")
-        b.arrow([(cx["z"], y_mid), (one_x - 33, y_mid)])
-        _node(b, plus_x, y_mid, "⊙")
-        b.arrow([(one_x + 33, y_mid), (plus_x - 21, y_mid)])
-        b.arrow([(plus_x, y_gate - 2), (plus_x, y_mid + 21)])
-        b.arrow([(plus_x, y_mid - 21), (plus_x, y_top + 21)])
-        # The reset gate scales the recurrent part of the candidate.
-        r_x, node_x, node_y = cx["r"], cx["r"] + bw / 2 + gap / 2, y_gate - 40
-        _node(b, node_x, node_y, "⊙", r=17)
-        b.arrow([(r_x, y_gate - 2), (r_x, node_y), (node_x - 18, node_y)])
-        into = cx["h"] - bw * 0.25
-        b.arrow([(node_x + 18, node_y), (into, node_y), (into, y_gate - 2)])
-        note = "r ⊙ (h_{t-1} W_{hh} + b_{hh})" if reset_after else "r ⊙ h_{t-1}, then × W_{hh}"
-        b.text(node_x, node_y - 26, note, SMALL, anchor="middle", color=b.p["muted"], italic=True)
-    else:
-        out_x = cx["h"]
-        b.arrow([(out_x, y_gate - 2), (out_x, y_top + 10), (state_out, y_top + 10)])
-        b.text(state_out, y_top, "h_{t}", NAME, anchor="end", bold=True)
-    for gate in order:
-        _gate_box(b, lc, kind, gate, gates.get(gate, []), cx[gate] - bw / 2, y_gate, bw, bh)
-    # Every gate reads x_t and h_{t-1}: two buses under the boxes.
-    bus_h, bus_x = y_gate + bh + 60, y_gate + bh + 110
-    b.text(MARGIN, bus_h - 10, "h_{t-1}", NAME, bold=True)
-    b.text(MARGIN, bus_x - 10, "x_{t}", NAME, bold=True)
-    last = cx[order[-1]] + 14
-    b.items.append(_line(b, [(MARGIN, bus_h), (last, bus_h)]))
-    b.items.append(_line(b, [(MARGIN, bus_x), (last + 14, bus_x)]))
-    for gate in order:
-        b.arrow([(cx[gate] - 14, bus_h), (cx[gate] - 14, y_gate + bh + 2)])
-        b.arrow([(cx[gate] + 14, bus_x), (cx[gate] + 14, y_gate + bh + 2)])
-        b.items.append(Ellipse(cx[gate] - 14, bus_h, 4, 4, line))
-        b.items.append(Ellipse(cx[gate] + 14, bus_x, 4, 4, line))
-    y = bus_x + 40
-    # The equations, coloured like the gates.
-    b.text(MARGIN, y + FONT, "The same step as equations (⊙: element by element)", FONT, bold=True)
-    y += FONT + 14
-    for gate in order:
-        eq = _gate_equation(kind, gate, gates.get(gate, []), reset_after)
-        color = GATE_COLORS.get(kind, {}).get(gate, b.p["ink"])
-        if b.dark:
-            color = mix(color, "#FFFFFF", 0.35)
-        y = b.lines(MARGIN, y + FONT, eq, FONT, color=color, bold=True) + 6
-    tail = {
-        "LSTM": ["c_{t} = f ⊙ c_{t-1} + i ⊙ c̃", "h_{t} = o ⊙ tanh(c_{t})"],
-        "GRU": ["h_{t} = z ⊙ h_{t-1} + (1 − z) ⊙ h̃"],
-        "SimpleRNN": [],
-    }[kind]
-    for eq in tail:
-        y = b.lines(MARGIN, y + FONT, eq, FONT, bold=True) + 6
-    count = lc.params // lc.built.copies
-    note = (
-        f"{len(order)} weighted sums, each with its own W_{{x}}, W_{{h}} and b: {params_text(count)}"
-        if len(order) > 1
-        else f"one weighted sum: {params_text(count)}"
-    )
+        y = b.lines(MARGIN, y + SMALL, text, SMALL, italic=True, color=b.p["muted"]) + 4
+    for j, (graph, p) in enumerate(zip(graphs, plain, strict=True)):
+        if len(graphs) > 1:
+            cell = lc.layer.cells[j] if hasattr(lc.layer, "cells") else p
+            y = b.lines(MARGIN, y + TITLE + 6, f"cell_{j}: {literal(cell.spec())}", TITLE, bold=True) + 2
+        y = _draw_cell(b, lc, graph, j, y)
     if lc.built.copies > 1:
-        note += f", × 2 directions = {params_text(lc.params)}"
-    y = b.lines(MARGIN, y + FONT, note, FONT, color=b.p["muted"]) + 8
+        y = b.lines(MARGIN, y + FONT, f"× 2 directions = {params_text(lc.params)}", FONT, color=b.p["muted"]) + 8
     y = total_line(b, result, y, error)
     return b.scene(y + 12, "cell")
-
-
-def _line(b: Builder, points: list[tuple[float, float]]) -> Path:
-    return Path(points, b.p["line"], 2.0)

@@ -92,7 +92,7 @@ class SimpleRNN(_Recurrent):
     """SimpleRNN(h): h_t = tanh(x_t W_x + h_{t-1} W_h + b); i*h + h*h + h weights."""
 
     gates: ClassVar[tuple[str, ...]] = ("h",)
-    styles: ClassVar[dict[str | None, BlockStyle]] = {"h": BlockStyle("hidden state", "hidden state h", "#009E73")}
+    styles: ClassVar[dict[str | None, BlockStyle]] = {"h": BlockStyle("hidden state", "hidden state h_{t}", "#009E73")}
     torch: ClassVar[str | None] = "nn.RNN"
     torch_gates: ClassVar[tuple[str, ...]] = ("h",)
 
@@ -107,10 +107,10 @@ class LSTM(_Recurrent):
 
     gates: ClassVar[tuple[str, ...]] = ("i", "f", "c", "o")
     styles: ClassVar[dict[str | None, BlockStyle]] = {
-        "i": BlockStyle("input gate", "input gate i", "#0072B2"),
-        "f": BlockStyle("forget gate", "forget gate f", "#E69F00"),
-        "c": BlockStyle("cell candidate", "candidate c̃", "#009E73"),
-        "o": BlockStyle("output gate", "output gate o", "#CC79A7"),
+        "i": BlockStyle("input gate", "input gate i_{t}", "#0072B2"),
+        "f": BlockStyle("forget gate", "forget gate f_{t}", "#E69F00"),
+        "c": BlockStyle("cell candidate", "candidate c̃_{t}", "#009E73"),
+        "o": BlockStyle("output gate", "output gate o_{t}", "#CC79A7"),
     }
     torch: ClassVar[str | None] = "nn.LSTM"
     torch_gates: ClassVar[tuple[str, ...]] = ("i", "f", "g", "o")  # PyTorch calls the candidate g
@@ -143,9 +143,9 @@ class GRU(_Recurrent):
 
     gates: ClassVar[tuple[str, ...]] = ("z", "r", "h")
     styles: ClassVar[dict[str | None, BlockStyle]] = {
-        "z": BlockStyle("update gate", "update gate z", "#0072B2"),
-        "r": BlockStyle("reset gate", "reset gate r", "#E69F00"),
-        "h": BlockStyle("candidate state", "candidate h̃", "#009E73"),
+        "z": BlockStyle("update gate", "update gate z_{t}", "#0072B2"),
+        "r": BlockStyle("reset gate", "reset gate r_{t}", "#E69F00"),
+        "h": BlockStyle("candidate state", "candidate h̃_{t}", "#009E73"),
     }
     torch: ClassVar[str | None] = "nn.GRU"
     torch_gates: ClassVar[tuple[str, ...]] = ("r", "z", "n")  # reset first; PyTorch's n is h̃
