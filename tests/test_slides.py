@@ -19,9 +19,6 @@ from test_notebooks import MAX_WORDS, PATHS, _ids, _words
 
 from rnncount.lecture.mode import ROLE_KEY, prepare_notebook
 
-# Notebooks whose slides are being shortened on another branch; strict, so the mark must go once they pass.
-SHORTENED_ELSEWHERE = {"02", "03", "04"}
-
 
 def slides(path: Path) -> Iterator[tuple[int, str, list[Any]]]:
     """Each slide lecture mode makes of ``path``: its number (from 1), its first line, its shown cells."""
@@ -57,13 +54,7 @@ def slide_words(path: Path) -> list[tuple[int, str, int]]:
     ]
 
 
-def _marks(path: Path) -> list[Any]:
-    if path.name[:2] in SHORTENED_ELSEWHERE:
-        return [pytest.mark.xfail(strict=True, reason="its long slides are being split on another branch")]
-    return []
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=_marks(p)) for p in PATHS], ids=_ids(PATHS))
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_every_slide_is_short(path: Path) -> None:
     """No slide of the lecture has more than MAX_WORDS words of text."""
     long = [f"slide {n} ({title!r}): {w} words" for n, title, w in slide_words(path) if w > MAX_WORDS]
