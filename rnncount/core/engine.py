@@ -208,13 +208,6 @@ class CountResult:
             f"<th style='text-align:right'>{group_digits(self.total)}</th></tr></table>"
         )
 
-    def keras_model(self, *, zeros: bool = False, max_params: int | None = None) -> Any:
-        """Build the real Keras model (imports Keras on first use)."""
-        from ..bridges.keras import build_model
-
-        kwargs = {} if max_params is None else {"max_params": max_params}
-        return build_model(self, zeros=zeros, **kwargs)
-
 
 def _latex_escape(text: str) -> str:
     return text.replace("\\", "").replace("_", r"\_")
