@@ -279,15 +279,35 @@ def test_slides_css_reaches_aa_in_both_themes() -> None:
     assert error and ratio(error.group(1), dark["rn-bg"]) >= NORMAL
 
 
-def test_dashboard_exercise_and_report_colours_reach_aa() -> None:
+def test_dashboard_exercise_and_report_colours_reach_aa(monkeypatch: pytest.MonkeyPatch) -> None:
     from rnncount.classroom import exercises, grade
-    from rnncount.dashboards import panels, widgets
+    from rnncount.dashboards import colours, panels, widgets
+    from rnncount.pictures.drawing import THEME_ENV
 
+    # Every colour is the theme's: no colour is written into the markup as a literal.
     sources = [Path(m.__file__).read_text(encoding="utf-8") for m in (panels, widgets, exercises)]
-    inline = {c for src in sources for c in re.findall(r"color:\s*(#[0-9a-fA-F]{3,6})\b", src)}
-    assert inline, "no inline colours found: the check reads nothing"
-    for colour in inline:  # on the white of a light notebook
-        assert ratio(colour, "#FFFFFF") >= NORMAL, colour
+    assert not [c for src in sources for c in re.findall(r"color:\s*(#[0-9a-fA-F]{3,6})\b", src)]
+    result = rnncount.count("LSTM(4) > Dense(1)", (10, 3))
+    ex = exercises.Exercise("LSTM(4)", (10, 3))
+    for dark in (False, True):
+        # Exercise feedback takes the page's theme from the environment, as pictures do.
+        monkeypatch.setenv(THEME_ENV, "dark" if dark else "light")
+        written = "".join(
+            (
+                panels.error_html("Dense(0): units must be at least 1", dark),
+                panels.formula_html(result, dark),
+                panels.summary_html("Total params: 1", "a note", dark),
+                ex.check(ex.expected)._repr_html_(),
+                ex.check(ex.expected + 1)._repr_html_(),
+            )
+        )
+        used = set(re.findall(r"color:\s*(?:var\([^,]+,\s*)?(#[0-9a-fA-F]{3,6})\b", written))
+        assert len(used) >= 4, (dark, used)  # error, muted, right and wrong were all read
+        for colour in used | set(colours.COLOURS[dark].values()):
+            for under in colours.BACKGROUNDS[dark]:
+                assert ratio(colour, under) >= NORMAL, (dark, colour, under, round(ratio(colour, under), 2))
+    # The dark pages include JupyterLab's dark theme, where the light error red is unreadable.
+    assert ratio(colours.COLOURS[False]["error"], "#111111") < NORMAL
     css = grade._CSS
     fg = re.search(r"\.rnncount-grade\{[^}]*color:(#[0-9a-f]{6})", css).group(1)
     bg = re.search(r"\.rnncount-grade\{[^}]*background:(#[0-9a-f]{6})", css).group(1)

@@ -61,6 +61,7 @@ from ..core.layers import (
     format_shape,
 )
 from ..core.spec import format_spec, looks_numeric, parse_int
+from ..dashboards.colours import colour as text_colour
 from ..errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
 from .misconceptions import (
     BY_KEY,
@@ -170,12 +171,10 @@ class Feedback:
         p.text(str(self))
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.correct else "#b35900"
-        head = (
-            "<b style='color:#1a7f37'>&#10003; Right</b>: "
-            if self.correct
-            else "<b style='color:#b35900'>&#10007;</b> "
-        )
+        # The page's theme (RNNCOUNT_THEME, as for pictures): green and orange that read on it.
+        colour = text_colour("right" if self.correct else "wrong")
+        mark = "&#10003; Right</b>: " if self.correct else "&#10007;</b> "
+        head = f"<b style='color:{colour}'>{mark}"
         return (
             f"<div class='rnncount-feedback' style='border-left:4px solid {colour};padding:2px 8px'>"
             f"{head}{html.escape(self.message)}</div>"
@@ -1272,12 +1271,12 @@ def exercise_widget(ex: Question) -> Any:
 
     def on_check(_: Any = None) -> None:
         if box.value is None:
-            feedback.value = "<span style='color:#b35900'>Choose an option first.</span>"
+            feedback.value = f"<span style='color:{text_colour('wrong')}'>Choose an option first.</span>"
             return
         try:
             feedback.value = ex.check(box.value)._repr_html_()
         except SpecError as err:
-            feedback.value = f"<span style='color:#b35900'>{html.escape(str(err))}</span>"
+            feedback.value = f"<span style='color:{text_colour('wrong')}'>{html.escape(str(err))}</span>"
 
     def on_hint(_: Any = None) -> None:
         all_hints = ex.hints()

@@ -24,6 +24,7 @@ from ..core.layers import LAYER_TYPES, Layer
 from ..core.summary import summary_table
 from ..errors import BuildTooLargeError, KerasUnavailableError, SpecError
 from ..pictures.layout import kind_of
+from .colours import colour
 
 #: The Keras summary is rendered at this width: wide enough for Bidirectional names and shapes.
 SUMMARY_LINE_LENGTH = 96
@@ -174,13 +175,13 @@ def symbols_text(result: CountResult) -> str:
     return "; ".join(parts)
 
 
-def formula_html(result: CountResult) -> str:
-    """The formula view: the LaTeX block for MathJax, then the symbols in words."""
+def formula_html(result: CountResult, dark: bool | None = None) -> str:
+    """The formula view: the LaTeX block for MathJax, then the symbols in words (coloured for a dark page or not)."""
     legend = html.escape(symbols_text(result))
     return (
         "<div class='rnncount-formula-body'>"
         f"$$\n{formula_latex(result)}\n$$"
-        f"<div style='color:#444;font-size:0.95em'>{legend}</div>"
+        f"<div style='color:{colour('muted', dark)};font-size:0.95em'>{legend}</div>"
         "</div>"
     )
 
@@ -213,9 +214,10 @@ def stack_table_html(result: CountResult) -> str:
     )
 
 
-def error_html(message: str) -> str:
+def error_html(message: str, dark: bool | None = None) -> str:
+    """An error in the dashboard, in the error colour of a dark page or a light one."""
     return (
-        "<div class='rnncount-error' style='color:#B00020;font-weight:bold;white-space:normal'>"
+        f"<div class='rnncount-error' style='color:{colour('error', dark)};font-weight:bold;white-space:normal'>"
         f"{html.escape(message)}</div>"
     )
 
@@ -223,14 +225,14 @@ def error_html(message: str) -> str:
 # --- summary -------------------------------------------------------------------------------------
 
 
-def summary_html(text: str, note: str | None = None) -> str:
+def summary_html(text: str, note: str | None = None, dark: bool | None = None) -> str:
     """The Keras summary as Keras prints it: monospace, no wrapping, escaped."""
     pre = (
         "<pre class='rnncount-summary-text' style=\"font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace;"
         ' font-size: 12px; line-height: 1.25; white-space: pre; margin: 0; overflow-x: auto">'
         f"{html.escape(text)}</pre>"
     )
-    return pre if note is None else f"<div style='color:#555'>{html.escape(note)}</div>{pre}"
+    return pre if note is None else f"<div style='color:{colour('muted', dark)}'>{html.escape(note)}</div>{pre}"
 
 
 def model_summary(

@@ -57,6 +57,7 @@ from ..core.layers import RECURRENT, Bidirectional, Dense, Layer, format_shape
 from ..core.spec import format_spec, parse_shape, parse_spec
 from ..errors import RnncountTypeError, SpecError, shown
 from .a11y import SR_ONLY, script_widget
+from .colours import colour
 from .panels import (
     DASHBOARD_MAX_PARAMS,
     MODELS,
@@ -315,7 +316,7 @@ class _Dashboard(W.VBox):
         raise NotImplementedError
 
     def _formula_html(self, result: CountResult) -> str:
-        return formula_html(result)
+        return formula_html(result, self._dark)
 
     def refresh(self) -> None:
         """Recompute every view from the controls (called after each change)."""
@@ -337,7 +338,7 @@ class _Dashboard(W.VBox):
             self._refresh_picture()
             self.summary_text, entry = model_summary(result, self._cache, self._max_params)
             note = None if entry is not None else "The count and the picture need no Keras model."
-            self._summary.value = summary_html(self.summary_text, note)
+            self._summary.value = summary_html(self.summary_text, note, self._dark)
         else:
             if error is None:
                 self.formula_text = "no layers yet"
@@ -346,11 +347,11 @@ class _Dashboard(W.VBox):
                 self._message.value = ""
             else:
                 self.formula_text = error
-                self._formula.value = error_html(error)
+                self._formula.value = error_html(error, self._dark)
                 self.summary_text = f"Keras model not built: {error}"
-                self._message.value = error_html(error)
+                self._message.value = error_html(error, self._dark)
             self._refresh_picture()
-            self._summary.value = summary_html(self.summary_text)
+            self._summary.value = summary_html(self.summary_text, dark=self._dark)
         self._model = entry.model if entry is not None else None
         self.keras_params = entry.keras_params if entry is not None else None
         self._announce_now(result, error)
@@ -407,8 +408,8 @@ class _Dashboard(W.VBox):
         self.picture_svg = to_svg(self.result, view=view, dark=self._dark, error=self.error, layer=self.picture_layer)
         self._picture.value = self.picture_svg
         note = VIEW_NOTES.get(view, "")
-        # The theme's secondary text colour (readable in light and dark JupyterLab), grey elsewhere.
-        color = "var(--jp-content-font-color2, #555)"
+        # JupyterLab's secondary text colour (readable in its light and dark themes), else the dashboard's own.
+        color = f"var(--jp-content-font-color2, {colour('muted', self._dark)})"
         self._diagram_note.value = f"<small style='color:{color}'>{html.escape(note)}</small>" if note else ""
 
     def __repr__(self) -> str:
@@ -782,7 +783,7 @@ class StackExplorer(_Dashboard):
         try:
             layers = parse_spec(spec)
         except SpecError as err:
-            self._message.value = error_html(str(err))
+            self._message.value = error_html(str(err), self._dark)
             self.error = str(err)
             return
         self._layers = layers
