@@ -5,8 +5,7 @@ axe-core's script comes from the PyPI package ``axe-playwright-python`` (a test 
 and run there with rnncount's own options, so every rule's outcome is reported.
 
 :func:`audit` is the one entry point: the JupyterLab dashboards, lecture mode's slides, the exported
-deck and the grade report call it, and so should the browser edition's test when it exists
-(``audit(page, what="browser edition")`` on its page).
+deck, the grade report and the browser edition's notebook page call it.
 """
 
 from __future__ import annotations
@@ -20,6 +19,10 @@ from _browser import unavailable
 
 #: The WCAG 2.1 level A and AA rules (and the 2.0 ones they build on).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+#: rnncount's own markup on a notebook page (the dashboards, their pictures, the exercises): the
+#: JupyterLab and browser-edition audits are scoped to it, since the notebook's chrome is not ours.
+OURS = [".rnncount-dashboard", ".rnncount-exercise", "svg.rnncount-picture"]
 
 #: Rules that cannot apply to a page of ours, each with the reason. Nothing else is switched off:
 #: a rule that finds nothing to check is reported as inapplicable by axe itself.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _axe import assert_no_violations, audit
+from _axe import OURS, assert_no_violations, audit
 from _browser import (
     RUN_ALL_S,
     UPDATE_S,
@@ -49,8 +49,6 @@ from rnncount.cli import main
 from rnncount.core.layers import format_shape
 
 pytestmark = pytest.mark.e2e
-
-OURS = [".rnncount-dashboard", ".rnncount-exercise", "svg.rnncount-picture"]
 
 #: What identifies the focused element: the rnncount control it belongs to, and which part.
 _FOCUS_JS = """() => {

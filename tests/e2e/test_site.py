@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _axe import OURS, assert_no_violations, audit
 from _browser import (
     SERVER_START_S,
     _free_port,
@@ -210,6 +211,19 @@ def test_simple_rnn_notebook_runs_in_the_browser(browser: Any, served: StaticSer
         assert "Right" not in feedback.inner_text()
         ex.screenshot(path=str(artifacts / "site-02_simple_rnn-exercise.png"))
         assert_clean(pg, "02_simple_rnn (browser edition) after the exercise")
+
+        # WCAG 2.1 A/AA on rnncount's own markup (the dashboard, its picture, the exercises), as in
+        # JupyterLab: the page script must have named the slider handles in the browser edition too.
+        poll(
+            lambda: None if dash.locator("[role=slider][aria-label='units h']").count() == 1 else "handles not named",
+            30,
+            "the slider handles to be named",
+        )
+        for each in pg.locator(".rnncount-exercise").all():
+            each.scroll_into_view_if_needed()
+        result = audit(pg, what="browser edition 02_simple_rnn, rnncount's markup", include=OURS)
+        print("\n[a11y] " + result.summary())
+        assert_no_violations(result)
     finally:
         context.close()
     assert outside == [], f"requests left 127.0.0.1: {outside}"
