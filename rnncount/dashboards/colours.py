@@ -4,8 +4,7 @@ A dashboard sits on the page of its notebook, lecture or Voila app, so its text 
 readable on that page's background, not only on white: #B00020 (the light pictures' error red)
 is 2.6:1 on JupyterLab's dark #111111 and 2.45:1 on lecture mode's dark slides. Each theme has its
 own colours, taken from the pictures' palette where the role is the same, and every one reaches
-4.5:1 (WCAG 2.1 AA) on every
-background of its theme in :data:`BACKGROUNDS` (the accessibility tests compute it).
+4.5:1 (WCAG 2.1 AA) on every background of its theme in :data:`BACKGROUNDS` (the accessibility tests compute it).
 """
 
 from __future__ import annotations
