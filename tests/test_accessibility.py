@@ -1,6 +1,6 @@
 """Accessibility without a browser: pictures described in words, colours that reach WCAG 2.1 AA, named controls.
 
-The browser half (axe-core audits, keyboard-only runs) is tests/e2e/test_accessibility.py.
+The browser half (axe-core audits, keyboard-only runs) is tests/e2e/test_accessibility_browser.py.
 """
 
 from __future__ import annotations

@@ -129,8 +129,9 @@ def test_every_command_in_the_readme_runs(capsys, tmp_path, monkeypatch):
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     commands = [shlex.split(line, comments=True)[1:] for line in readme.splitlines() if line.startswith("rnncount ")]
-    # `lecture` starts a server; its own tests cover it. `grade` needs the README's answers: test_grade.py runs it.
-    commands = [argv for argv in commands if argv[0] not in ("lecture", "grade")]
+    # `lecture` starts a server and `site` builds the browser edition: their own tests cover them
+    # (test_lecture.py, test_site_build.py, tests/e2e). `grade` needs the README's answers: test_grade.py runs it.
+    commands = [argv for argv in commands if argv[0] not in ("lecture", "grade", "site")]
     assert {argv[0] for argv in commands} == {"count", "explain", "check", "homework", "draw", "quiz"}
     # The model the README explains, saved where the command looks for it.
     keras = pytest.importorskip("keras")

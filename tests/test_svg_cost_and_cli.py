@@ -108,7 +108,7 @@ def test_draw_dark_and_a_chosen_layer(tmp_path: Path) -> None:
             ["LSTM(4) > Dense(1)", "--input", "10,5", "--view", "cell", "--layer", "dense", "-o", "{tmp}/x.svg"],
             "is a Dense layer",
         ),
-        (["LSTM(4)", "--input", "10,5"], "required"),
+        (["LSTM(4)", "--input", "10,5"], "give --output FILE"),
     ],
 )
 def test_draw_bad_input_is_one_line_and_exit_2(
