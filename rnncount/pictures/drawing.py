@@ -442,6 +442,42 @@ def _figure_class() -> type:
     return DiagramFigure
 
 
+class AltFigure:
+    """A Matplotlib figure shown with alternative text: Jupyter gets its PNG and an ``<img alt>``.
+
+    JupyterLab's, Voila's and nbconvert's own image view writes no alternative text, so a plot a
+    notebook shows this way reaches a screen reader as the words given here.
+    """
+
+    def __init__(self, fig: Any, alt: str) -> None:
+        if not isinstance(alt, str) or not alt.strip():
+            raise RnncountTypeError(f"figure_with_alt() needs the picture in words, got {alt!r}")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=fig.dpi)
+        self.png, self.alt = buffer.getvalue(), alt
+        self.width = round(fig.get_figwidth() * fig.dpi)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        data = base64.b64encode(self.png).decode("ascii")
+        return {
+            "image/png": self.png,
+            "text/html": (
+                f'<img alt="{html.escape(self.alt)}" width="{self.width}" style="max-width:100%;height:auto" '
+                f'src="data:image/png;base64,{data}">'
+            ),
+            "text/plain": f"<figure: {self.alt}>",
+        }
+
+
+def figure_with_alt(fig: Any, alt: str) -> AltFigure:
+    """Show ``fig`` (any Matplotlib figure) with ``alt`` as its alternative text; pyplot's copy is closed."""
+    shown = AltFigure(fig, alt)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # else the inline backend shows it a second time, without the words
+    return shown
+
+
 def blocks_drawn(fig_or_ax: Any) -> list[Any]:
     """The weight-block rectangles of a drawn Figure, each with ``.rnncount_block`` (for tests and tools)."""
     axes = fig_or_ax.get_axes() if hasattr(fig_or_ax, "get_axes") else [fig_or_ax]

@@ -190,6 +190,21 @@ def test_stack_builder_dashboard(lab: Any, page: Any, artifacts: Path) -> None:
     start = rnncount.count(m.group(1), (timesteps, features))
     assert_views(dash, start, stack=True, what="stack builder as first shown")
 
+    # The builder opens on a short stack (the monsters are exercises); a teacher types monster #2 in.
+    monster = " > ".join(
+        [f"{k}({u}, return_sequences=True)" for k, u in (("SimpleRNN", 30), ("GRU", 20), ("GRU", 25), ("GRU", 22))]
+        + ["GRU(21, return_sequences=True)", "SimpleRNN(10)", "Dense(50)", "Dense(50)", "Dense(50)", "Dense(50)"]
+        + ["Dense(1)"]
+    )
+    typed = dash.locator(".rnncount-spec-input input")
+    typed.fill(monster)
+    typed.press("Enter")
+    poll(lambda: None if spec.inner_text().strip().startswith("SimpleRNN(30") else "not updated yet", 30, "monster")
+    m = re.fullmatch(r"(.+) on input \(None, (\d+), (\d+)\)", spec.inner_text().strip())
+    assert m, spec.inner_text()
+    start = rnncount.count(m.group(1), (timesteps, features))
+    assert_views(dash, start, stack=True, what="the monster typed into the stack builder")
+
     # The monster reads without zooming: full labels, none overlapping, the box scrolls if it must.
     assert len(start.layers) >= 11
     small = assert_labels_readable(dash, f"the {len(start.layers)}-layer monster at 1280 px")

@@ -92,6 +92,28 @@
     });
   }
 
+  function svgWords(src) {
+    // A stored SVG picture is shown as <img src="data:image/svg+xml...">, which hides the picture's
+    // own name and description (rnncount writes aria-label and <desc>): read them back as its alt.
+    var m = /^data:image\/svg\+xml(;base64)?,(.*)$/.exec(src || "");
+    if (!m) return "";
+    try {
+      var text = m[1] ? atob(m[2]) : decodeURIComponent(m[2]);
+      var svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      var desc = svg.querySelector("desc");
+      return [svg.getAttribute("aria-label"), desc ? desc.textContent : ""].filter(Boolean).join(". ");
+    } catch (err) {
+      return "";
+    }
+  }
+
+  function nameImages(slide) {
+    slide.querySelectorAll("img:not([alt])").forEach(function (img) {
+      var words = svgWords(img.getAttribute("src"));
+      if (words) img.setAttribute("alt", words);
+    });
+  }
+
   function focusSlide(slide) {
     // The heading when there is one (read first, then the slide goes on); tabindex -1 makes it
     // focusable without putting it in the Tab order, and the slide keys still work from it.
@@ -124,6 +146,7 @@
       current = index;
       all[index].scrollTop = 0;
       reachScrollers(all[index]);
+      nameImages(all[index]);
       if (moved) focusSlide(all[index]);
       // Widgets laid out while hidden measure themselves again (Lumino listens to resize).
       window.dispatchEvent(new Event("resize"));
