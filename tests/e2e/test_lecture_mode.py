@@ -129,9 +129,22 @@ def test_binder_lab_url_opens_the_index(lab: Server, page: Any, artifacts: Path,
     panel.locator(".jp-RenderedMarkdown h1").first.wait_for(state="visible", timeout=SERVER_START_S * 1000)
     wait_for_lab_restored(page)
     wait_for_current_document(page, "notebooks/00_index.ipynb")
-    hrefs = panel.locator(".jp-RenderedMarkdown a[href*='.ipynb']").evaluate_all("els => els.map(a => a.href)")
-    linked = {urlparse(h).path.rsplit("/", 1)[-1] for h in hrefs}
     on_disk = {p.name for p in notebooks_copy.glob("*.ipynb")} - {"00_index.ipynb"}
+    # JupyterLab draws only the cells near the view (a windowed notebook): scroll down through the
+    # index, collecting its links, until every notebook's link has been drawn or the end is reached.
+    linked: set[str] = set()
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        hrefs = panel.locator(".jp-RenderedMarkdown a[href*='.ipynb']").evaluate_all("els => els.map(a => a.href)")
+        linked |= {urlparse(h).path.rsplit("/", 1)[-1] for h in hrefs}
+        at_end = panel.locator(".jp-WindowedPanel-outer").first.evaluate(
+            "el => { const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 2; "
+            "el.scrollTop += el.clientHeight; return end; }"
+        )
+        if on_disk <= linked or (at_end and time.monotonic() > deadline) or time.monotonic() > deadline + 30:
+            break
+        page.wait_for_timeout(250)
+    panel.locator(".jp-WindowedPanel-outer").first.evaluate("el => { el.scrollTop = 0; }")
     assert on_disk <= linked, f"the index does not link {sorted(on_disk - linked)}"
     assert linked <= on_disk | {"00_index.ipynb"}, f"the index links missing notebooks {sorted(linked - on_disk)}"
     # Following a link opens that notebook in JupyterLab, as a reader would: once the index's kernel
