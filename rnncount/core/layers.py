@@ -492,6 +492,22 @@ def _window_length(kind: str, n: int | None, span: int, stride: int, padding: st
     return -(-n // stride)  # 'same' and 'causal' pad, so only the stride shortens it
 
 
+def _conv_window(layer: Any, spatial: tuple) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    """A convolution's kernel size and the output length along each of its ``spatial`` axes.
+
+    ``layer`` has ``kind``, ``rank``, ``kernel_size``, ``strides``, ``dilation_rate`` and ``padding``
+    (Conv1D/2D, ConvLSTM1D/2D): a dilated kernel of k steps spans d*(k-1)+1 of them.
+    """
+    k = _int_tuple(layer.kind, "kernel_size", layer.kernel_size, layer.rank)
+    s = _int_tuple(layer.kind, "strides", layer.strides, layer.rank)
+    d = _int_tuple(layer.kind, "dilation_rate", layer.dilation_rate, layer.rank)
+    dims = tuple(
+        _window_length(layer.kind, n, dd * (kk - 1) + 1, ss, layer.padding, "kernel")
+        for n, kk, ss, dd in zip(spatial, k, s, d, strict=True)
+    )
+    return k, dims
+
+
 def _rate(layer: str, rate: Any) -> None:
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
         raise SpecError(f"{layer}: rate must be a number from 0 up to (not including) 1, got {rate!r}")

@@ -15,6 +15,7 @@ from ..layers import (
     _check_bool,
     _check_positive_int,
     _choice,
+    _conv_window,
     _int_tuple,
     _needs_width,
     _require_rank,
@@ -63,13 +64,7 @@ class _Conv(Layer):
         i = _needs_width(self.kind, input_shape)
         if i % self.groups:
             raise SpecError(f"{self.kind}: the input's {i} channels must divide evenly into groups ({self.groups})")
-        k = _int_tuple(self.kind, "kernel_size", self.kernel_size, rank)
-        s = _int_tuple(self.kind, "strides", self.strides, rank)
-        d = _int_tuple(self.kind, "dilation_rate", self.dilation_rate, rank)
-        dims = tuple(
-            _window_length(self.kind, n, dd * (kk - 1) + 1, ss, self.padding, "kernel")
-            for n, kk, ss, dd in zip(input_shape[1:-1], k, s, d, strict=True)
-        )
+        k, dims = _conv_window(self, input_shape[1:-1])
         f = self.filters
         ksym = ("k",) if rank == 1 else ("kh", "kw")
         isym = "i" if self.groups == 1 else "i/groups"

@@ -25,9 +25,9 @@ from ..layers import (
     _check_bool,
     _check_positive_int,
     _choice,
+    _conv_window,
     _int_tuple,
     _needs_width,
-    _window_length,
     format_shape,
 )
 from .recurrent import LSTM
@@ -92,13 +92,7 @@ class _ConvLSTM(Layer):
             want = "(None, T, steps, i)" if rank == 1 else "(None, T, height, width, i)"
             raise SpecError(f"{self.kind} needs a sequence of frames {want} but receives {format_shape(input_shape)}")
         i = _needs_width(self.kind, input_shape)
-        k = _int_tuple(self.kind, "kernel_size", self.kernel_size, rank)
-        s = _int_tuple(self.kind, "strides", self.strides, rank)
-        d = _int_tuple(self.kind, "dilation_rate", self.dilation_rate, rank)
-        dims = tuple(
-            _window_length(self.kind, n, dd * (kk - 1) + 1, ss, self.padding, "kernel")
-            for n, kk, ss, dd in zip(input_shape[2:-1], k, s, d, strict=True)
-        )
+        k, dims = _conv_window(self, input_shape[2:-1])
         f = self.filters
         ksym = ("k",) if rank == 1 else ("kh", "kw")
         blocks: list[Block] = []
