@@ -686,3 +686,22 @@ def test_hints_of_the_new_kinds_never_give_the_key_away():
     assert not any(key in h or "".join(ranking.answer) in h for h in ranking.hints())
     for q in (inverse, design, ranking):
         assert [q.hint() for _ in q.hints()] == q.hints() and q.hint() == q.hints()[-1]
+
+
+@pytest.mark.parametrize("answer", ["(" * 5000, "[(None, 3)" + ", [" * 3000, "(None, " + "-" * 5000 + "1)"])
+def test_a_shape_answer_nested_too_deeply_gets_the_shape_message_without_parsing(answer, monkeypatch):
+    # In the browser (Pyodide) Python's parser recursing on such a text stops the interpreter.
+    import ast
+    import types
+
+    from rnncount.classroom import exercises
+
+    parsed = []
+    watched = types.SimpleNamespace(**vars(ast))
+    watched.literal_eval = lambda source: parsed.append(source) or ast.literal_eval(source)
+    monkeypatch.setattr(exercises, "ast", watched)
+    assert exercises.parse_shape_answer("[(None, 3), (None, 4)]") == [(None, 3), (None, 4)]
+    parsed.clear()
+    with pytest.raises(rnncount.SpecError, match="as a shape"):
+        exercises.parse_shape_answer(answer)
+    assert parsed == []

@@ -342,3 +342,21 @@ def test_the_safe_evaluator_refuses_anything_but_arithmetic():
     for bad in ("__import__('os')", "{h}**2", "{h}/2", "open", "[1]"):
         with pytest.raises(ValueError):
             quiz.evaluate(bad, {"h": 2})
+
+
+def test_a_formula_nested_too_deeply_is_refused_before_it_is_parsed(monkeypatch):
+    # In the browser (Pyodide) Python's parser recursing on such a text stops the interpreter.
+    import ast
+    import types
+
+    parsed = []
+    watched = types.SimpleNamespace(**vars(ast))
+    watched.parse = lambda source, *a, **k: parsed.append(source) or ast.parse(source, *a, **k)
+    monkeypatch.setattr(quiz, "ast", watched)
+    terms = " + ".join(["4*({i}*{h} + {h}*{h} + {h})"] * 12)
+    assert quiz.evaluate(terms, {"i": 3, "h": 2}) == 12 * 4 * (6 + 4 + 2)
+    parsed.clear()
+    for deep in ("{h}+" * 3000 + "1", "(" * 3000 + "1" + ")" * 3000, "-" * 5000 + "1"):
+        with pytest.raises(ValueError, match="nests more than"):
+            quiz.evaluate(deep, {"h": 2})
+    assert parsed == []

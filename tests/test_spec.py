@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import types
+
 import pytest
 
 import rnncount
@@ -195,13 +198,47 @@ def test_specs_over_several_lines_and_arrows_still_read():
         "LSTM(3, name=" + "[" * 150 + "]" * 150 + ")",
         "lambda: " * 1200 + "1",
         "-" * 9990 + "1",
+        "1+" * 9990 + "1",
+        "(" * 9990,
+        "2**" * 5000 + "1",
+        "1 if 1 else " * 1600 + "1",
+        "a(" * 3000 + ")" * 3000,
+        "LSTM(3)" + "[0]" * 3000,
+        "LSTM(3, units=" + "{1: " * 2000 + "1" + "}" * 2000 + ")",
     ],
 )
-def test_deep_nesting_is_refused_without_recursion(spec):
+def test_deep_nesting_is_refused_without_recursion(spec, monkeypatch):
+    # Refused before Python's parser sees it: in the browser (Pyodide) the parser's recursion on such a
+    # text exhausts the WebAssembly stack and stops the whole interpreter instead of raising.
+    import rnncount.core.spec as spec_module
+
+    parsed = []
+    watched = types.SimpleNamespace(**vars(ast))
+    watched.parse = lambda source, *a, **k: parsed.append(source) or ast.parse(source, *a, **k)
+    monkeypatch.setattr(spec_module, "ast", watched)
     with pytest.raises(SpecError) as info:
         parse_spec(spec)
     message = str(info.value)
     assert "too deeply nested" in message and len(message) < 300
+    assert parsed == [], "the text reached Python's parser"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "LSTM(32) > Dense(1)",
+        "keras.layers.Bidirectional(keras.layers.LSTM(16, return_sequences=True)) > layers.Dense(1)",
+        "TimeDistributed(Dense(4, activation='relu', name='td'))",
+        "Conv2D(8, (3, 3), padding='same', strides=(2, 2)) > GlobalAveragePooling2D()",
+        "ZeroPadding1D(padding=(1, 2)) > Dense(-1)",
+        " > ".join(["LSTM(3, return_sequences=True)"] * 150) + " > Dense(1)",
+    ],
+)
+def test_ordinary_specs_are_not_judged_too_deep(spec):
+    try:
+        parse_spec(spec)
+    except SpecError as err:
+        assert "too deeply nested" not in str(err), err
 
 
 def test_long_specs_are_echoed_cut():

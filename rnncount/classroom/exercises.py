@@ -60,7 +60,7 @@ from ..core.layers import (
     RepeatVector,
     format_shape,
 )
-from ..core.spec import format_spec, looks_numeric, parse_int
+from ..core.spec import format_spec, looks_numeric, parse_int, too_deep_to_parse
 from ..dashboards.colours import colour as text_colour
 from ..errors import RnncountTypeError, SpecError, a_type, digits, shown, too_large
 from .misconceptions import (
@@ -220,6 +220,10 @@ def parse_answer(answer: Any) -> int:
     return value
 
 
+#: Deepest nesting of a typed shape answer that is read (a list of shapes needs two levels).
+SHAPE_DEPTH = 50
+
+
 def parse_shape_answer(answer: Any) -> Any:
     """An output shape from ``(None, 30, 4)``, ``"(None, 30, 4)"``, ``"30,4"`` or a list of shapes."""
     value = answer
@@ -228,6 +232,8 @@ def parse_shape_answer(answer: Any) -> Any:
         if text and text[0] not in "([":
             text = f"({text},)"
         try:
+            if too_deep_to_parse(text, SHAPE_DEPTH):
+                raise ValueError("too deeply nested")
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             raise SpecError(f"cannot read {shown(answer)} as a shape; write it like (None, 30, 4)") from None

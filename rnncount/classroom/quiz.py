@@ -42,6 +42,7 @@ from typing import Any
 
 from ..core.engine import CountResult, count
 from ..core.layers import Bidirectional, format_shape
+from ..core.spec import too_deep_to_parse
 from ..errors import RnncountTypeError, SpecError, shown
 from .exercises import MISCONCEPTIONS, Exercise, candidates
 from .homework import DIFFICULTIES
@@ -191,6 +192,10 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+#: Deepest nesting of a quiz formula that is evaluated (a monster's sum of terms needs a few dozen).
+FORMULA_DEPTH = 200
+
+
 def evaluate(formula: str, values: Mapping[str, int]) -> int:
     """A formula of ``+ - *``, whole numbers, parentheses and ``{name}`` wildcards, evaluated exactly.
 
@@ -211,6 +216,8 @@ def evaluate(formula: str, values: Mapping[str, int]) -> int:
             return int(values[node.id])
         raise SpecError(f"cannot evaluate {formula!r}: only + - * on whole numbers and the sizes")
 
+    if too_deep_to_parse(text, FORMULA_DEPTH):
+        raise SpecError(f"cannot evaluate {formula!r}: it nests more than {FORMULA_DEPTH} levels deep")
     return walk(ast.parse(text, mode="eval"))
 
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
+import keyword
 import operator
 import re
+import tokenize
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -133,6 +136,11 @@ class _Reader:
     def _read(self) -> list[Layer]:
         if not self.source:
             return []
+        if too_deep_to_parse(self.source):
+            raise SpecError(
+                f"the spec is too deeply nested to read (more than {MAX_DEPTH} levels); a layer wraps at most "
+                "one other layer, e.g. Bidirectional(LSTM(32))"
+            )
         try:
             tree = ast.parse(self.source, mode="eval")
         except SyntaxError as err:
@@ -270,6 +278,49 @@ def _dotted(node: ast.AST) -> str | None:
     if not isinstance(node, ast.Name):
         return None
     return ".".join([node.id, *reversed(parts)])
+
+
+# Tokens after which an operand starts afresh at the same bracket level: a spec's separators.
+_RESTART = {",", ">", "="}
+_OPEN, _CLOSE = set("([{"), set(")]}")
+
+
+def too_deep_to_parse(source: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether the text would make a syntax tree deeper than ``limit``, judged from its tokens.
+
+    Python's parser and its ``ast`` objects recurse once per level of the tree. Natively a very deep
+    text ends in ``RecursionError``, but in the browser (Pyodide) the WebAssembly stack runs out first
+    and the whole interpreter stops, so the depth is estimated before parsing, in one pass and without
+    recursion: brackets open levels, and every operator, keyword or call of a call's result between
+    two separators (``,``, ``>`` or ``=`` at one bracket level) adds one, as ``1+1+1``, ``- - 1``,
+    ``not not x``, ``f(1)(2)`` and ``lambda: lambda: 1`` each nest in the tree. The estimate is never
+    below the tree's real depth of nested operations; a spec of layers needs a few levels. Every text
+    a person types that goes to :mod:`ast` (a spec, a shape answer, a quiz formula) is checked first.
+    """
+    runs = [0]  # the operators since the last separator, one counter per open bracket
+    previous = ""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            text, after = tok.string, previous
+            previous = text if tok.type == tokenize.OP else ""
+            if tok.type == tokenize.OP and text in _OPEN:
+                if after in _CLOSE:  # f(1)(2), x[0][1]: a call on a call's result nests one level more
+                    runs[-1] += 1
+                runs.append(0)
+            elif tok.type == tokenize.OP and text in _CLOSE:
+                if len(runs) > 1:
+                    runs.pop()
+            elif tok.type == tokenize.OP and text in _RESTART:
+                runs[-1] = 0
+            elif tok.type == tokenize.OP or (tok.type == tokenize.NAME and keyword.iskeyword(text)):
+                runs[-1] += 1
+            else:
+                continue
+            if len(runs) - 1 + sum(runs) > limit:
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        pass  # unreadable text: the parser says why, and nothing read so far was too deep
+    return False
 
 
 def _depth(tree: ast.AST) -> int:

@@ -233,9 +233,9 @@ def test_simple_rnn_notebook_runs_in_the_browser(browser: Any, served: StaticSer
 
 #: Test files whose tests need no Keras, NumPy or matplotlib (those marked ``keras`` are deselected),
 #: with the helpers they import. They run under pytest in the site's own kernel. Not here:
-#: test_grade.py (worker processes, the repository's files) and test_spec.py, whose deep-nesting
-#: case stalls the Pyodide kernel.
-PYODIDE_TESTS = ("test_homework.py", "test_blocks_and_formulas.py")
+#: test_grade.py (worker processes, the repository's files). test_spec.py's hostile specs are here on
+#: purpose: a text nested too deeply for Python's parser stops Pyodide unless it is refused first.
+PYODIDE_TESTS = ("test_homework.py", "test_blocks_and_formulas.py", "test_spec.py")
 PYODIDE_HELPERS = ("conftest.py", "_stacks.py", "test_keras_grid.py")
 
 # Run code in the page's kernel and collect what it prints.
@@ -314,5 +314,5 @@ print("PYTEST_EXIT", int(rc))
     assert result["status"] == "ok", out[-4000:]
     assert "PYTEST_EXIT 0" in out, out[-4000:]
     passed = re.search(r"(\d+) passed", out)
-    assert passed and int(passed.group(1)) >= 40, out[-2000:]
+    assert passed and int(passed.group(1)) >= 180, out[-2000:]  # about 200 natively, the Keras ones deselected
     assert outside == [], f"requests left 127.0.0.1: {outside}"
