@@ -595,6 +595,37 @@ def test_design_accepts_any_answer_that_meets_the_requirements():
             q.check(bad)
 
 
+def test_no_example_a_question_shows_is_an_accepted_answer():
+    """The answer box's placeholder and the question's "e.g." are examples of the notation, never answers."""
+    from rnncount.classroom.exercises import Design
+
+    designs = [
+        # GRU(8) meets these requirements: the fixed placeholder "layers, e.g. GRU(8)" passed its own check.
+        Design("A GRU.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)"),
+        Design("Anything small.", (30, 8), max_params=10_000, example="GRU(32)"),
+        Design("One number.", (30, 8), kinds=("GRU",), output_shape=(None, 1), example="GRU(40) > Dense(1)"),
+        Design(
+            "A tagger.",
+            (40, 12),
+            kinds=("LSTM",),
+            max_params=5_000,
+            output_shape="(None, 40, 1)",
+            example="LSTM(16, return_sequences=True) > Dense(1)",
+        ),
+        Design("Anything.", (30, 8), max_params=10**9, example="GRU(32)"),  # every syntax example is an answer
+    ]
+    for q in designs:
+        shown = re.findall(r"e\.g\. (.+)$", q.placeholder) + re.findall(r"e\.g\. (.+)\.$", q.question)
+        for spec in shown:
+            assert not q.check(spec).correct, (q.task, spec)
+        assert bool(shown) == (q.syntax is not None), (q.task, q.placeholder, q.question)
+    assert "e.g." not in designs[-1].placeholder and "separated by >" in designs[-1].question
+    # A shape question whose answer is the usual example shows another one.
+    for spec, shape in [("SimpleRNN(4, return_sequences=True)", (30, 3)), ("SimpleRNN(4)", (30, 3))]:
+        ex = Exercise(spec, shape, ask="shape")
+        assert not ex.check(ex.placeholder).correct, (spec, ex.placeholder)
+
+
 def test_ranking_key_and_feedback_on_every_order():
     import itertools
 
