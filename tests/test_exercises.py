@@ -161,6 +161,11 @@ def test_every_misconception_is_recognised_on_random_layers():
             fb = dense.check(cell.t * (width * o + o))
             assert _recognised(fb, "weights_per_timestep"), (cell, fb)
             seen["weights_per_timestep"] += 1
+        # The Dense head counted on the model's input features: the recurrent layer's width not passed on.
+        if cell.i != width:
+            fb = dense.check(cell.i * o + o)
+            assert _recognised(fb, "width_not_passed_on"), (cell, fb)
+            seen["width_not_passed_on"] += 1
         # The Dense head counted with the recurrent formula g*o*(i + o), as posted on Q&A sites.
         g = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cell.kind]
         wrong = g * o * (width + o)
@@ -199,6 +204,8 @@ def test_every_misconception_is_recognised_in_totals_of_random_stacks():
             "output_weights": sum(c.formula() + c.h * c.h + c.h for c in cells) + dense,
             "forgot_bias": sum(c.formula(biases=0) for c in cells) + width * o,
         }
+        if any(c.i != i for c in cells[1:]) or width != i:  # every later layer counted on the model's i features
+            everywhere["width_not_passed_on"] = cells[0].formula() + sum(c.formula(i=i) for c in cells[1:]) + i * o + o
         if all(c.kind == "GRU" and c.bias for c in cells):
             everywhere["gru_reset_after"] = sum(c.formula(biases=c.biases(not c.reset_after)) for c in cells) + dense
         for key, wrong in everywhere.items():
