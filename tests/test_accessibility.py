@@ -121,6 +121,9 @@ def test_the_description_of_an_lstm_reads_as_the_picture() -> None:
     assert about.text.endswith("Total: 17,024 parameters.")
     cell = describe(count("GRU(4)", (30, 5)), "cell").text
     assert "plus r times (h_t-1 times W_hh plus b_hh)" in cell  # reset_after=True
+    # Four sums for three gates and a candidate: the sums are weight blocks, and only gates are gates.
+    lstm_cell = describe(count("LSTM(4)", (30, 5)), "cell").text
+    assert "feed 4 weighted sums, one per weight block" in lstm_cell and "per gate" not in lstm_cell
     unrolled = describe(count("GRU(4)", (30, 5)), "unrolled").text
     assert "unrolled over 30 timesteps" in unrolled and "never changes the count" in unrolled
 

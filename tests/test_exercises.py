@@ -161,6 +161,11 @@ def test_every_misconception_is_recognised_on_random_layers():
             fb = dense.check(cell.t * (width * o + o))
             assert _recognised(fb, "weights_per_timestep"), (cell, fb)
             seen["weights_per_timestep"] += 1
+        # The Dense head counted on the model's input features: the recurrent layer's width not passed on.
+        if cell.i != width:
+            fb = dense.check(cell.i * o + o)
+            assert _recognised(fb, "width_not_passed_on"), (cell, fb)
+            seen["width_not_passed_on"] += 1
         # The Dense head counted with the recurrent formula g*o*(i + o), as posted on Q&A sites.
         g = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cell.kind]
         wrong = g * o * (width + o)
@@ -199,6 +204,8 @@ def test_every_misconception_is_recognised_in_totals_of_random_stacks():
             "output_weights": sum(c.formula() + c.h * c.h + c.h for c in cells) + dense,
             "forgot_bias": sum(c.formula(biases=0) for c in cells) + width * o,
         }
+        if any(c.i != i for c in cells[1:]) or width != i:  # every later layer counted on the model's i features
+            everywhere["width_not_passed_on"] = cells[0].formula() + sum(c.formula(i=i) for c in cells[1:]) + i * o + o
         if all(c.kind == "GRU" and c.bias for c in cells):
             everywhere["gru_reset_after"] = sum(c.formula(biases=c.biases(not c.reset_after)) for c in cells) + dense
         for key, wrong in everywhere.items():
@@ -593,6 +600,37 @@ def test_design_accepts_any_answer_that_meets_the_requirements():
     for bad in ["GRU(", "", "   ", None, "__import__('os')"]:
         with pytest.raises(rnncount.SpecError):
             q.check(bad)
+
+
+def test_no_example_a_question_shows_is_an_accepted_answer():
+    """The answer box's placeholder and the question's "e.g." are examples of the notation, never answers."""
+    from rnncount.classroom.exercises import Design
+
+    designs = [
+        # GRU(8) meets these requirements: the fixed placeholder "layers, e.g. GRU(8)" passed its own check.
+        Design("A GRU.", (30, 8), kinds=("GRU",), max_params=10_000, example="GRU(32)"),
+        Design("Anything small.", (30, 8), max_params=10_000, example="GRU(32)"),
+        Design("One number.", (30, 8), kinds=("GRU",), output_shape=(None, 1), example="GRU(40) > Dense(1)"),
+        Design(
+            "A tagger.",
+            (40, 12),
+            kinds=("LSTM",),
+            max_params=5_000,
+            output_shape="(None, 40, 1)",
+            example="LSTM(16, return_sequences=True) > Dense(1)",
+        ),
+        Design("Anything.", (30, 8), max_params=10**9, example="GRU(32)"),  # every syntax example is an answer
+    ]
+    for q in designs:
+        shown = re.findall(r"e\.g\. (.+)$", q.placeholder) + re.findall(r"e\.g\. (.+)\.$", q.question)
+        for spec in shown:
+            assert not q.check(spec).correct, (q.task, spec)
+        assert bool(shown) == (q.syntax is not None), (q.task, q.placeholder, q.question)
+    assert "e.g." not in designs[-1].placeholder and "separated by >" in designs[-1].question
+    # A shape question whose answer is the usual example shows another one.
+    for spec, shape in [("SimpleRNN(4, return_sequences=True)", (30, 3)), ("SimpleRNN(4)", (30, 3))]:
+        ex = Exercise(spec, shape, ask="shape")
+        assert not ex.check(ex.placeholder).correct, (spec, ex.placeholder)
 
 
 def test_ranking_key_and_feedback_on_every_order():

@@ -440,7 +440,17 @@ class Exercise(Question):
 
     @property
     def placeholder(self) -> str:  # type: ignore[override]
-        return "(None, 30, 4)" if self.ask == "shape" else "a whole number"
+        if self.ask != "shape":
+            return "a whole number"
+
+        # An example of the notation, never the answer itself.
+        def accepted(shape: str) -> bool:
+            try:
+                return self.check(shape).correct
+            except SpecError:
+                return False
+
+        return next(s for s in SHAPE_EXAMPLES if not accepted(s))
 
     # -- checking
 
@@ -958,16 +968,25 @@ def _kinds(result: CountResult) -> set[str]:
     return out
 
 
+#: Shapes the answer box of a shape question shows as an example of the notation (the first that is not
+#: the answer).
+SHAPE_EXAMPLES: tuple[str, ...] = ("(None, 30, 4)", "(None, 7, 3)")
+
+#: Specs a design question shows as an example of the answer's syntax, in its answer box and its text: the
+#: first that does not meet the requirements, so that no example shown is itself an accepted answer.
+SYNTAX_EXAMPLES: tuple[str, ...] = ("GRU(8)", "LSTM(8) > Dense(1)", "SimpleRNN(2) > Dense(3)", "Dense(1)")
+
+
 class Design(Question):
     """A design task: the student answers with a spec, and any spec that meets the requirements is right.
 
     Requirements: ``kinds`` (layer types the model must contain), ``max_params`` and ``min_params``
     (the total, inclusive), ``output_shape`` (the model's, with None for the batch), ``max_layers``.
     ``example`` is one answer that meets them (checked on construction, and in Keras by :func:`verify`).
+    The syntax example the question and its answer box show (``syntax``) is one that does *not* meet them.
     """
 
     kind = "design"
-    placeholder = "layers, e.g. GRU(8)"
 
     def __init__(
         self,
@@ -989,6 +1008,17 @@ class Design(Question):
         self._hint_step = 0
         if not self.check(example).correct:
             raise SpecError(f"the example {example!r} does not meet the requirements: {self.check(example).message}")
+        self.syntax = next((s for s in SYNTAX_EXAMPLES if not self._accepts(s)), None)
+
+    def _accepts(self, spec: str) -> bool:
+        try:
+            return self.check(spec).correct
+        except SpecError:  # a spec that does not fit this input is not an answer either
+            return False
+
+    @property
+    def placeholder(self) -> str:  # type: ignore[override]
+        return f"layers, e.g. {self.syntax}" if self.syntax else "layers, separated by >"
 
     @property
     def requirements(self) -> list[str]:
@@ -1006,7 +1036,8 @@ class Design(Question):
     @property
     def question(self) -> str:  # type: ignore[override]
         needs = "; ".join(self.requirements)
-        return f"{self.task} Requirements: {needs}. Answer with the layers, e.g. LSTM(8) > Dense(1)."
+        how = f"e.g. {self.syntax}" if self.syntax else "separated by >"
+        return f"{self.task} Requirements: {needs}. Answer with the layers, {how}."
 
     def check(self, answer: Any) -> Feedback:
         text = _answer_text(answer).strip()

@@ -241,6 +241,20 @@ def _rule_bidi_width(result: CountResult, k: int) -> int | None:
     return _with_layer_on(result.layers[k].layer, summed[k])
 
 
+def _rule_width_not_passed_on(result: CountResult, k: int) -> int | None:
+    # Posted on Q&A sites for stacked LSTMs ("why has my second LSTM more parameters than the first?"): a later
+    # layer counted on the model's input features, as if every layer of the stack read the input.
+    lc = result.layers[k]
+    first, shape = result.input_shape, lc.input_shape
+    if k == 0 or lc.params == 0 or not isinstance(first, tuple) or not isinstance(shape, tuple):
+        return None
+    if any(b.variable == "embeddings" for x in result.layers[:k] for b in x.blocks):
+        return None  # the model reads token ids, not features
+    if first[-1] is None or shape[-1] is None or first[-1] == shape[-1]:
+        return None
+    return _with_layer_on(lc.layer, (*shape[:-1], first[-1]))
+
+
 _summed_cache: list[Any] = [None, None]  # [result, its summed inputs]: the rule asks once per layer
 
 
@@ -543,6 +557,21 @@ def _explain_bidi_width(result: CountResult, c: Candidate) -> str:
     )
 
 
+def _explain_width_not_passed_on(result: CountResult, c: Candidate) -> str:
+    i0 = result.input_shape[-1]
+    if _many(c):
+        return (
+            f"It looks as if you counted {_names(result, c.layers)} on the model's {i0} input features; in a stack "
+            "each layer reads the output of the layer before it, so its i is that layer's width."
+        )
+    k = c.layers[0]
+    before = result.layers[k - 1]
+    return (
+        f"It looks as if you counted {_who(result, k)} on the model's {i0} input features; in a stack each layer "
+        f"reads the layer before it, so its i is {before.name}'s output width, {result.layers[k].input_shape[-1]}."
+    )
+
+
 def _explain_output_weights(result: CountResult, c: Candidate) -> str:
     h = result.layers[c.layers[0]].formula.symbols["h"]
     return (
@@ -714,6 +743,15 @@ RECORDS: tuple[Misconception, ...] = (
         "directions into 2h features, and that is the next layer's input width i.",
         _rule_bidi_width,
         _explain_bidi_width,
+    ),
+    M(
+        "width_not_passed_on",
+        "the input width not passed on",
+        "in a stack each layer's i is the output width of the layer before it, not the model's input features",
+        "Have students write the shape after every layer down the stack before any formula, and read each layer's "
+        "i off the line above it: only the first layer reads the model's input features.",
+        _rule_width_not_passed_on,
+        _explain_width_not_passed_on,
     ),
     M(
         "output_weights",

@@ -13,7 +13,7 @@ the control's assignment returns, so plain Python (and pytest) can drive them::
 
 The picture is inline SVG (from :func:`rnncount.pictures.drawing.to_svg`): real text, sharp at
 any zoom, as wide as its box, with a tooltip on every block. A toggle switches between
-the views "weights" (the weight blocks by gate), "unrolled" (the layer over the
+the views "weights" (the weight blocks, coloured by block), "unrolled" (the layer over the
 timesteps) and "cell" (one step inside the cell).
 
 Stable CSS classes, for styling and browser tests:

@@ -277,7 +277,7 @@ def _cell_text(result: CountResult, layer: int | str | None) -> list[str]:
     out = [
         f"One timestep inside the cell of {lc.name} ({lc.type}){copy}.{_where(result, k)}",
         f"The input x_t and the previous hidden state h_t-1 feed {len(gates)} weighted "
-        f"sum{'s' if len(gates) != 1 else ''}, one per gate, each with its own weights.",
+        f"sum{'s' if len(gates) != 1 else ''}, one per weight block, each with its own weights.",
     ]
     out.extend(_gate_sentence(kind, g, [b for b in blocks if b.gate == g], reset_after) for g in gates)
     out.append(_COMBINE.get(kind, ""))

@@ -12,7 +12,7 @@ vector picture) and ``.figure()``. The views (:data:`VIEWS`, registered in
 :mod:`rnncount.pictures.registry`):
 
 - ``"weights"``: every Keras weight variable of every layer as the rectangle it is,
-  cut into its weight blocks (Keras's column order) and coloured by gate, all at one scale;
+  cut into its weight blocks (Keras's column order) and coloured by block, all at one scale;
 - ``"unrolled"``: a recurrent layer over its timesteps, the same kernel, recurrent kernel
   and bias in every copy of the cell, which is why T never changes the count;
 - ``"cell"``: one step inside SimpleRNN, LSTM or GRU, drawn from the cell's graph

@@ -10,7 +10,7 @@ more than 1/64 of the width, so a picture scaled to 700 px shows it at 11 px or 
 and one scaled to 1800 px at 16 px or more. A taller stack makes a taller scene,
 never a narrower one. y grows downwards; a label's y is its baseline.
 
-The weights view (every weight block, by gate, at one scale) is laid out here; the
+The weights view (every weight block, coloured by block, at one scale) is laid out here; the
 unrolled and cell views are in :mod:`rnncount.pictures.views`, and the registry of views
 in :mod:`rnncount.pictures.registry`. Cost is bounded: at most :data:`MAX_LAYERS`
 layers are drawn, the rest are summarised in one row.

@@ -1,7 +1,7 @@
 """Convolutional recurrent layers: ConvLSTM1D and ConvLSTM2D.
 
-A ConvLSTM is an LSTM whose matrix products are convolutions: every gate reads a window of
-the input frame (kernel, ``k x i x f`` per gate) and the same window of its own previous
+A ConvLSTM is an LSTM whose matrix products are convolutions: every weight block reads a window of
+the input frame (kernel, ``k x i x f`` per weight block) and the same window of its own previous
 output (recurrent kernel, ``k x f x f``; always ``padding='same'`` and stride 1, so the state
 keeps its size). ``f`` filters play the part of the units ``h``, and the four weight blocks
 are the LSTM's: input gate i, forget gate f, candidate c̃ and output gate o, stored in that
