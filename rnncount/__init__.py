@@ -12,6 +12,7 @@ only when you ask for a real model: :func:`build_model`, :func:`explain`,
 from __future__ import annotations
 
 import os
+import sys
 from importlib import import_module
 from typing import Any
 
@@ -130,3 +131,8 @@ __all__ = [
     "parse_spec",
     *_LAZY,
 ]
+
+if sys.platform == "emscripten":  # the browser edition: Tab completion without jedi (see rnncount.browser)
+    from .browser import use_ipython_completer
+
+    use_ipython_completer()

@@ -81,13 +81,13 @@ def test_lock_closure_follows_dependencies() -> None:
             "numpy": {"name": "numpy", "depends": [], "file_name": "n.whl"},
         }
     }
-    names = [e["name"] for e in build.lock_closure(lock)]
+    names = [e["name"] for e in build.lock_closure(lock, ("micropip", "packaging", "ipython", "jedi", "traitlets"))]
     assert sorted(names) == sorted(
         ["micropip", "packaging", "ipython", "prompt_toolkit", "wcwidth", "jedi", "parso", "traitlets"]
     )
     del lock["packages"]["parso"]
     with pytest.raises(build.SiteError, match="no package 'parso'"):
-        build.lock_closure(lock)
+        build.lock_closure(lock, ("ipython", "jedi"))
 
 
 def test_rnncount_wheel_has_the_package_and_a_valid_record(tmp_path: Path) -> None:
@@ -121,3 +121,57 @@ def test_every_browser_notebook_is_package_data_with_links_that_resolve() -> Non
             assert (course / target[1]).is_file(), f"{name} links to the full course's {target[1]}, which is missing"
         for other in __import__("re").findall(r"\]\((\d\d_[a-z_]+\.ipynb)\)", text):
             assert other in names, f"{name} links to {other}"
+
+
+def test_without_node_the_build_says_what_is_missing(tmp_path: Path) -> None:
+    # Node.js runs Pyodide at build time to compile the site's Python; a PATH without it.
+    env = dict(os.environ, PATH=str(tmp_path / "empty-bin"))
+    (tmp_path / "empty-bin").mkdir()
+    run = _cli("site", "build", str(tmp_path / "site"), env=env)
+    _one_line_exit_2(run, "missing build dependency: node")
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("built") / "site"
+    try:
+        build.build_site(out)
+    except build.SiteError as err:
+        pytest.skip(f"the site cannot be built here: {err}")
+    return out / "static" / "pyodide"
+
+
+def test_the_modules_imported_at_start_are_compiled_and_the_lock_matches(built: Path) -> None:
+    with zipfile.ZipFile(built / "python_stdlib.zip") as zf:
+        names = set(zf.namelist())
+    # Pyodide's own start and the kernel's imports: bytecode in place of the source.
+    for module in ("asyncio/__init__", "json/decoder", "inspect", "pydoc", "email/message"):
+        assert f"{module}.pyc" in names and f"{module}.py" not in names, module
+    assert "mailbox.py" in names and "mailbox.pyc" not in names  # never imported at start: left as source
+    lock = json.loads((built / "pyodide-lock.json").read_text())
+    wheels = {e["name"]: built / e["file_name"] for e in lock["packages"].values()}
+    for entry in lock["packages"].values():
+        assert build._sha256(built / entry["file_name"]) == entry["sha256"], entry["name"]
+    with zipfile.ZipFile(wheels["ipython"]) as zf:
+        names = set(zf.namelist())
+        record = zf.read(next(n for n in names if n.endswith(".dist-info/RECORD"))).decode()
+    assert "IPython/core/interactiveshell.pyc" in names and "IPython/core/interactiveshell.py" not in names
+    assert "IPython/core/interactiveshell.pyc,sha256=" in record and "IPython/core/interactiveshell.py," not in record
+    with zipfile.ZipFile(wheels["rnncount"]) as zf:
+        names = set(zf.namelist())
+    # rnncount keeps its sources, so that its tracebacks show the lines.
+    assert "rnncount/core/engine.py" in names
+    assert any(n.startswith("rnncount/core/__pycache__/engine.cpython-") and n.endswith(".pyc") for n in names)
+    assert not any(n.startswith("rnncount/site/pyodide/") for n in names)
+
+
+def test_jedi_is_a_stand_in_that_cannot_be_imported(built: Path) -> None:
+    lock = json.loads((built / "pyodide-lock.json").read_text())
+    entry = lock["packages"]["jedi"]
+    assert entry["depends"] == [] and "parso" not in lock["packages"]
+    with zipfile.ZipFile(built / entry["file_name"]) as zf:
+        names = zf.namelist()
+        metadata = zf.read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert all(".dist-info/" in n for n in names), names
+    assert "stand-in" in metadata

@@ -17,6 +17,8 @@ Why it is built this way:
   can need a JupyterLite release that does not exist yet.
 - Each build starts from an empty cache and output folder: an incremental ``jupyter lite build``
   once dropped the local ``pyodideUrl``, and the kernel then went to a CDN.
+- What the kernel and rnncount import at start is stored as bytecode (:func:`precompile`): Pyodide
+  would compile each module from source at every start, which was most of the kernel's start.
 
 The one-time downloads (``npm pack`` and ``pip download``, the ordinary clients) are kept in a cache
 folder (``RNNCOUNT_SITE_CACHE``, default ``~/.cache/rnncount/site``) so later builds need no network.
@@ -58,7 +60,25 @@ COMM_VERSION = "0.2.3"
 PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "ipywidgets", "rnncount")
 
 #: The lock's packages whose wheels the site serves (with their dependencies, found in the lock).
-LOCK_ROOTS = ("micropip", "packaging", "ipython", "jedi", "traitlets")
+LOCK_ROOTS = ("micropip", "packaging", "ipython", "traitlets")
+
+#: Packages the kernel asks for that the site serves as empty stand-ins (name -> why), like the Pyodide
+#: kernel's own stand-in for widgetsnbextension. jedi and parso are 1.7 MB of a first visit's 15; without
+#: them IPython completes names and attributes with its own completer.
+STAND_INS = {"jedi": "IPython's own completer does the browser edition's Tab completion"}
+
+#: What the kernel imports before it answers, and what the notebooks import: compiled at build time.
+START_IMPORTS = (
+    "piplite.piplite",
+    "pyodide_kernel",
+    "ipywidgets",
+    "rnncount",
+    "rnncount.dashboards",
+    "rnncount.classroom",
+)
+
+#: Packages whose modules keep their sources beside the bytecode (their tracebacks show source lines).
+KEEP_SOURCE = ("rnncount",)
 
 #: The browser notebooks, in the order of the landing page: (file, title, what it is about).
 BROWSER_NOTEBOOKS = (
@@ -208,7 +228,8 @@ def _rnncount_files() -> list[tuple[str, bytes]]:
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root.parent).as_posix()
         parts = rel.split("/")
-        if "__pycache__" in parts:
+        # site/pyodide/ holds the build's own scripts, which run under Node.js, not in the site.
+        if "__pycache__" in parts or rel.startswith("rnncount/site/pyodide/"):
             continue
         out.append((rel, path.read_bytes()))
     return out
@@ -228,13 +249,17 @@ def build_rnncount_wheel(dest: Path) -> Path:
     )
     wheel_file = b"Wheel-Version: 1.0\nGenerator: rnncount.site\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     files.append((f"{dist}/WHEEL", wheel_file))
+    return _write_wheel(dest / f"rnncount-{__version__}-py3-none-any.whl", dist, files)
+
+
+def _write_wheel(path: Path, dist: str, files: list[tuple[str, bytes]]) -> Path:
+    """Write ``files`` and their RECORD as the wheel ``path``, reproducibly."""
     record = []
     for name, data in files:
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{name},sha256={digest},{len(data)}")
     record.append(f"{dist}/RECORD,,")
-    files.append((f"{dist}/RECORD", ("\n".join(record) + "\n").encode()))
-    path = dest / f"rnncount-{__version__}-py3-none-any.whl"
+    files = [*files, (f"{dist}/RECORD", ("\n".join(record) + "\n").encode())]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files:
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible
@@ -463,10 +488,62 @@ def _stage_pyodide(tarball: Path, dest: Path, cache: Path, kernel_ext: Path, loc
     for name, (wheel, depends) in extra_src.items():
         shutil.copy2(wheel, dest / wheel.name)
         extra[name] = (dest / wheel.name, depends)
+    for name, why in STAND_INS.items():
+        extra[name] = (stand_in_wheel(name, why, dest), [])
     wheel = build_rnncount_wheel(dest)
     extra["rnncount"] = (wheel, [])
-    new_lock = rewrite_lock(lock, dest, extra)
-    (dest / "pyodide-lock.json").write_text(json.dumps(new_lock, indent=1, sort_keys=True))
+    (dest / "pyodide-lock.json").write_text(json.dumps(rewrite_lock(lock, dest, extra), indent=1, sort_keys=True))
+    precompile(dest)
+    # The archives changed: the lock's checksums are taken again (the browser checks them).
+    (dest / "pyodide-lock.json").write_text(json.dumps(rewrite_lock(lock, dest, extra), indent=1, sort_keys=True))
+
+
+def stand_in_wheel(name: str, why: str, dest: Path) -> Path:
+    """An empty wheel named ``name`` (metadata only): the kernel finds the package installed, and ``import`` fails."""
+    version = "0.0.0"
+    dist = f"{name}-{version}.dist-info"
+    files = [
+        (
+            f"{dist}/METADATA",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+            f"Summary: a stand-in: rnncount's browser edition leaves {name} out ({why})\n".encode(),
+        ),
+        (f"{dist}/WHEEL", b"Wheel-Version: 1.0\nGenerator: rnncount.site\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+    ]
+    return _write_wheel(dest / f"{name}-{version}-py3-none-any.whl", dist, files)
+
+
+def precompile(pyodide_dir: Path) -> dict:
+    """Compile what the site imports at start to bytecode, in place, with Pyodide itself (run by Node.js).
+
+    Pyodide otherwise compiles every module from source at each start: the standard library's alone
+    took most of its start. The report says which archives changed and what could not be imported.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise SiteError(
+            "missing build dependency: node (Node.js runs Pyodide to compile the site's Python; "
+            "Debian: apt-get install nodejs)"
+        )
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    archives = ["python_stdlib.zip", *sorted({e["file_name"] for e in lock["packages"].values()})]
+    request = {
+        "packages": sorted(lock["packages"]),
+        "imports": list(START_IMPORTS),
+        "archives": archives,
+        "stdlib": "python_stdlib.zip",
+        "keep_source": list(KEEP_SOURCE),
+    }
+    script = Path(str(resources.files("rnncount.site") / "pyodide" / "precompile.mjs"))
+    run = subprocess.run(
+        [node, str(script), str(pyodide_dir), json.dumps(request)], capture_output=True, text=True, timeout=600
+    )
+    if run.returncode != 0:
+        raise SiteError(f"compiling the site's Python with Pyodide failed: {_last_line(run.stderr or run.stdout)}")
+    try:
+        return json.loads(run.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise SiteError(f"compiling the site's Python gave no report: {_last_line(run.stderr)}") from None
 
 
 def build_site(

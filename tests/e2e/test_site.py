@@ -316,3 +316,33 @@ print("PYTEST_EXIT", int(rc))
     passed = re.search(r"(\d+) passed", out)
     assert passed and int(passed.group(1)) >= 180, out[-2000:]  # about 200 natively, the Keras ones deselected
     assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+# Ask the page's kernel to complete ``code`` at its end, as Tab does.
+_COMPLETE_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const reply = await kernel.requestComplete({code, cursor_pos: code.length});
+  return reply.content;
+}"""
+
+
+def test_tab_completion_and_tracebacks_work_with_the_compiled_modules(browser: Any, served: StaticServer) -> None:
+    # jedi is a stand-in and the start's modules are bytecode: IPython's own completer must still
+    # complete, and an error inside rnncount must still show rnncount's source lines.
+    outside: list[str] = []
+    context = site_context(browser, served, outside)
+    try:
+        pg = context.new_page()
+        open_site_notebook(pg, served, "00_start.ipynb")
+        setup = pg.evaluate(_EXECUTE_JS, "import rnncount, json\nprint('ready')")
+        assert setup["status"] == "ok" and "ready" in setup["out"], setup
+        reply = pg.evaluate(_COMPLETE_JS, "rnncount.expl")
+        assert reply["status"] == "ok" and any(m.endswith("explore") for m in reply["matches"]), reply
+        reply = pg.evaluate(_COMPLETE_JS, "json.dum")
+        assert any(m.endswith("dumps") for m in reply["matches"]), reply
+        failed = pg.evaluate(_EXECUTE_JS, "rnncount.count('LSTM(-3)', (5, 2))")
+        assert failed["status"] == "error", failed
+        assert "SpecError" in failed["out"] and "spec.py" in failed["out"], failed["out"][-2000:]
+    finally:
+        context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
