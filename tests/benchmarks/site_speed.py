@@ -1,19 +1,25 @@
 """How big the browser edition is and how fast it answers, in headless Chromium on 127.0.0.1.
 
-    python tests/benchmarks/site_speed.py [--site DIR] [--moves 50]
+    python tests/benchmarks/site_speed.py [--site DIR] [--moves 50] [--warm 3]
 
-Builds the site with ``rnncount site build`` (or measures the one in ``--site``), serves it with a
-static server on 127.0.0.1 and prints:
+Builds the site with ``rnncount site build`` (or measures the one in ``--site``), serves a copy of it
+with a static server on 127.0.0.1 and prints:
 
 - the site's size on disk, and what a first visit of a notebook downloads: as sent by this server,
   and compressed as a static host serves it (gzip, level 6, every file but the zip archives and
   wheels, which are compressed already);
 - the time from opening a notebook to its dashboard shown (Run All Cells included), cold (an empty
-  browser cache, a new Pyodide) and warm (the browser's cache filled by the cold visit);
+  browser cache, a new Pyodide) and warm (the browser's cache filled by the earlier visits), with
+  the steps on the way: JupyterLab's notebook shown, the kernel ready, the dashboard drawn;
+- the Pyodide kernel's own start in a bare page (no JupyterLab): Pyodide with the site's packages,
+  then the imports the kernel makes; what is left of a warm visit is JupyterLab's;
 - key press to all three views updated (formula, summary table, picture), p50 and p95 over the moves
   of the units slider, one ArrowRight at a time.
 
-Any request to another address than 127.0.0.1 is refused and reported. Figures, not assertions.
+The copy differs from the site only in exposing JupyterLab's app to the page (for its state) and
+in the bare page. No request is routed through the test browser, which would switch its HTTP cache
+off; instead every host name but 127.0.0.1 fails to resolve, and any request to another address is
+reported. Figures, not assertions.
 """
 
 from __future__ import annotations
