@@ -255,3 +255,36 @@ def test_a_monster_draws_to_png_and_pdf(tmp_path) -> None:
     fig = diagram(spec, (50, 40))
     width, height = fig.get_size_inches()
     assert width == 10 and height > 40  # one row per layer: it grows in height, never shrinks
+
+
+def test_a_plot_stored_as_svg_is_the_same_bytes_on_every_run_and_named_in_words() -> None:
+    """figure_svg(): what a checked notebook cell stores, so nbval re-checks it and a screen reader reads it."""
+    import xml.etree.ElementTree as ET
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from rnncount.pictures.drawing import figure_svg
+
+    def plot() -> Figure:
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([1, 2, 3], [1, 4, 9], label="$h_t$")
+        ax.legend()
+        ax.set_title("squares & more")
+        return fig
+
+    before = dict(matplotlib.rcParams)
+    open_before = plt.get_fignums()
+    words = 'Line plot of the squares "1, 4, 9" & more'
+    first, second = figure_svg(plot(), words), figure_svg(plot(), words)
+    assert first.svg == second.svg  # fixed ids: no random hash salt
+    assert plt.get_fignums() == open_before and dict(matplotlib.rcParams) == before
+    assert first.svg.startswith("<svg") and "<dc:date>" not in first.svg and "Matplotlib v" not in first.svg
+    root = ET.fromstring(first.svg)
+    assert root.get("role") == "img" and root.get("aria-label") == words
+    assert root[0].tag == "{http://www.w3.org/2000/svg}title" and root[0].text == words
+    assert "<text" in first.svg  # text kept as text, not glyph outlines
+    data, _ = InteractiveShell.instance().display_formatter.format(first)
+    assert set(data) == {"image/svg+xml", "text/plain"} and data["text/plain"] == f"<figure: {words}>"
+    with pytest.raises(rnncount.errors.RnncountTypeError, match="in words"):
+        figure_svg(plot(), " ")
+    plt.close("all")

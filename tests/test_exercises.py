@@ -84,12 +84,23 @@ class Cell:
             return self.formula(g=3)
         return self.formula(g=4, biases=1 if self.bias else 0)
 
+    def one_bias(self) -> int:
+        """The count with one bias of h for the whole layer (per direction), not one per weight block."""
+        return self.copies * (self.g * (self.i * self.h + self.h * self.h) + self.h)
+
+    def own_state_only(self) -> int:
+        """The count with a recurrent kernel of h per block, as if each unit read only its own previous state."""
+        return self.copies * self.g * (self.i * self.h + self.h + self.biases() * self.h)
+
     def mistakes(self) -> dict[str, int]:
         """Each applicable misconception's number, by the closed-form formula."""
         out: dict[str, int] = {}
+        out["own_state_only"] = self.own_state_only()
         if self.bias:
             out["forgot_bias"] = self.formula(biases=0)
             out["pytorch_double_bias"] = self.formula(biases=2)
+            if self.g > 1:
+                out["one_bias_per_layer"] = self.one_bias()
             if self.kind == "GRU":
                 out["gru_reset_after"] = self.formula(biases=self.biases(reset_after=not self.reset_after))
         if self.g > 1:
@@ -173,6 +184,11 @@ def test_every_misconception_is_recognised_on_random_layers():
             fb = dense.check(wrong)
             assert _recognised(fb, "dense_recurrent_formula"), (cell, fb)
             seen["dense_recurrent_formula"] += 1
+        # The Dense head counted as a whole recurrent layer of o units with its bias, g*(i*o + o*o + o).
+        wrong = g * (width * o + o * o + o)
+        fb = dense.check(wrong)
+        assert _recognised(fb, "dense_as_recurrent_layer"), (cell, fb)
+        seen["dense_as_recurrent_layer"] += 1
     # Every misconception was produced many times.
     assert min(seen.values()) >= 40, seen
 
@@ -203,6 +219,8 @@ def test_every_misconception_is_recognised_in_totals_of_random_stacks():
             "pytorch_double_bias": sum(c.formula(biases=2 if c.bias else 0) for c in cells) + dense,
             "output_weights": sum(c.formula() + c.h * c.h + c.h for c in cells) + dense,
             "forgot_bias": sum(c.formula(biases=0) for c in cells) + width * o,
+            "own_state_only": sum(c.own_state_only() for c in cells) + dense,
+            "one_bias_per_layer": sum(c.one_bias() if c.g > 1 and c.bias else c.formula() for c in cells) + dense,
         }
         if any(c.i != i for c in cells[1:]) or width != i:  # every later layer counted on the model's i features
             everywhere["width_not_passed_on"] = cells[0].formula() + sum(c.formula(i=i) for c in cells[1:]) + i * o + o
@@ -456,6 +474,57 @@ def test_a_layer_left_out_of_the_total_is_recognised():
     fb = Exercise("LSTM(4) > Dense(1)", (30, 5)).check(160)
     assert fb.misconception == "left_out_layer" and "dense (Dense)" in fb.message
     assert "165" not in fb.message
+
+
+def test_a_dense_head_counted_as_a_whole_lstm_with_its_bias():
+    # Dense(4) after LSTM(16): 4*(16*4 + 4*4 + 4) = 336, as if the head were one more LSTM of 4 units.
+    for layer in (2, None):
+        ex = Exercise("LSTM(16) > Dense(4)", (10, 8), layer=layer)
+        fb = ex.check(ex.expected - 68 + 336)
+        assert fb.misconception == "dense_as_recurrent_layer", fb
+        assert "336 = 4*(16*4 + 4*4 + 4)" in fb.message and "one more LSTM of 4 units" in fb.message
+        assert str(ex.expected) not in fb.message
+    # The bias forgotten as well is the older, separate mistake: 4*4*(16 + 4) = 320.
+    assert Exercise("LSTM(16) > Dense(4)", (10, 8), layer=2).check(320).misconception == "dense_recurrent_formula"
+
+
+@pytest.mark.parametrize(
+    ("spec", "wrong", "numbers"),
+    [
+        ("LSTM(16)", 4 * (8 * 16 + 16 * 16) + 16, "1,552 = 4*(8*16 + 16*16) + 16"),
+        ("GRU(16)", 3 * (8 * 16 + 16 * 16) + 16, "1,168 = 3*(8*16 + 16*16) + 16"),
+        ("GRU(16, reset_after=False)", 3 * (8 * 16 + 16 * 16) + 16, "1,168 = 3*(8*16 + 16*16) + 16"),
+        ("Bidirectional(LSTM(16))", 2 * (4 * (8 * 16 + 16 * 16) + 16), "3,104 = 2*(4*(8*16 + 16*16) + 16)"),
+    ],
+)
+def test_one_bias_for_the_whole_layer(spec, wrong, numbers):
+    ex = Exercise(spec, (10, 8))
+    fb = ex.check(wrong)
+    assert fb.misconception == "one_bias_per_layer", fb
+    assert numbers in fb.message and "one bias of h = 16 numbers" in fb.message
+    assert f"{ex.expected:,}" not in fb.message and str(ex.expected) not in fb.message
+
+
+def test_one_bias_does_not_apply_to_a_simple_rnn_or_a_layer_without_bias():
+    # A SimpleRNN has one weight block: its one bias is the right count. Without bias there is none to write once.
+    assert Exercise("SimpleRNN(16)", (10, 8)).check(8 * 16 + 16 * 16 + 16).correct
+    result = rnncount.count("LSTM(16, use_bias=False)", (10, 8))
+    assert all(c.key != "one_bias_per_layer" for c in candidates(result))
+
+
+@pytest.mark.parametrize(
+    ("spec", "shape", "wrong", "numbers"),
+    [
+        ("SimpleRNN(3)", (10, 2), 2 * 3 + 3 + 3, "12 = 2*3 + 3 + 3"),
+        ("LSTM(16)", (10, 8), 4 * (8 * 16 + 16 + 16), "640 = 4*(8*16 + 16 + 16)"),
+        ("GRU(4)", (10, 5), 3 * (5 * 4 + 4 + 2 * 4), "96 = 3*(5*4 + 4 + 2*4)"),
+    ],
+)
+def test_each_unit_fed_only_its_own_previous_state(spec, shape, wrong, numbers):
+    # 02's picture: every unit reads all h numbers of h_(t-1), so the recurrent kernel is h*h, not h.
+    fb = Exercise(spec, shape).check(wrong)
+    assert fb.misconception == "own_state_only", fb
+    assert numbers in fb.message and "only its own previous state" in fb.message
 
 
 # --------------------------------------------------------------------------- feedback wording

@@ -354,6 +354,47 @@ def _rule_dense_recurrent(result: CountResult, k: int) -> int | None:
     return g * o * (i + o)
 
 
+def _rule_dense_as_recurrent_layer(result: CountResult, k: int) -> int | None:
+    # The same Dense head counted as a whole recurrent layer of o units, its bias kept: g*(i*o + o*o + o), e.g.
+    # 4*(16*4 + 4*4 + 4) = 336 for a Dense(4) after an LSTM(16).
+    lc = result.layers[k]
+    if not _dense_like(lc) or k == 0:
+        return None
+    earlier = [x for x in result.layers[:k] if _recurrent_blocks(x)]
+    if not earlier:
+        return None
+    g = len(_gates(earlier[-1])) or 1
+    i, o = lc.formula.symbols["i"], lc.formula.symbols["o"]
+    return g * (i * o + o * o + o)
+
+
+def _one_bias_blocks(lc: LayerCount) -> list[Any]:
+    """The bias a student keeps who gives the whole layer one bias vector: the first block's, per direction."""
+    gates = _gates(lc)
+    return [b for b in lc.blocks if b.role == "bias" and b.gate == gates[0]]
+
+
+def _rule_one_bias(result: CountResult, k: int) -> int | None:
+    # The bias written once for the layer, g*(i*h + h*h) + h, not once per weight block, g*(i*h + h*h + h).
+    lc = result.layers[k]
+    if not _recurrent_blocks(lc) or len(_gates(lc)) <= 1:
+        return None
+    bias = sum(b.params for b in lc.blocks if _is_bias(b))
+    if not bias:
+        return None
+    return lc.params - bias + sum(b.params for b in _one_bias_blocks(lc))
+
+
+def _rule_own_state_only(result: CountResult, k: int) -> int | None:
+    # Each unit thought to read only its own previous state (a diagonal recurrent kernel): h weights per block,
+    # not h*h. 02's picture of the connections is drawn against it.
+    lc = result.layers[k]
+    recurrent = [b for b in lc.blocks if b.role == "recurrent kernel"]
+    if not _recurrent_blocks(lc) or not all(b.symbols == ("h", "h") for b in recurrent):
+        return None
+    return lc.params - sum(b.params for b in recurrent) + sum(b.shape[1] for b in recurrent)
+
+
 def _kernel_without(lc: LayerCount, drop: Callable[[str], bool], roles: tuple[str, ...]) -> int | None:
     """The layer's count with some symbols of its convolution kernels left out (None: no such kernel)."""
     total, changed = 0, False
@@ -624,6 +665,76 @@ def _explain_dense_recurrent(result: CountResult, c: Candidate) -> str:
     )
 
 
+def _explain_dense_as_recurrent_layer(result: CountResult, c: Candidate) -> str:
+    k = c.layers[0]
+    lc = result.layers[k]
+    if _many(c):
+        return (
+            f"It looks as if you counted the Dense layers {_names(result, c.layers)} as whole recurrent layers, "
+            "g*(i*o + o*o + o); a Dense layer has no gates and no recurrent kernel: one kernel and one bias, i*o + o."
+        )
+    earlier = [x for x in result.layers[:k] if _recurrent_blocks(x)][-1]
+    cell = _cell(earlier.layer)
+    kind = cell.kind if cell is not None else earlier.type
+    g = len(_gates(earlier))
+    i, o = lc.formula.symbols["i"], lc.formula.symbols["o"]
+    return (
+        f"It looks as if you counted {_who(result, k)} as one more {kind} of {o} units, bias included, "
+        f"{_n(g * (i * o + o * o + o))} = {g}*({i}*{o} + {o}*{o} + {o}); a Dense layer has no gates and no recurrent "
+        "kernel: one kernel and one bias, i*o + o."
+    )
+
+
+def _explain_one_bias(result: CountResult, c: Candidate) -> str:
+    k = c.layers[0]
+    lc = result.layers[k]
+    if _many(c):
+        return (
+            f"It looks as if you gave each of {_names(result, c.layers)} one bias of h numbers; every weight block "
+            "of a recurrent layer has its own bias, so a layer holds g*h of them (LSTM g = 4, GRU g = 3)."
+        )
+    sym = lc.built.symbols
+    g, i, h, copies = len(_gates(lc)), sym.get("i"), sym.get("h"), lc.built.copies
+    two = any(b.role == "recurrent bias" for b in lc.blocks)
+    wrong = _rule_one_bias(result, k)
+    numbers = ""
+    if wrong is not None and i is not None and h is not None:
+        inner = f"{g}*({i}*{h} + {h}*{h}) + {h}"
+        numbers = f", {_n(wrong)} = " + (f"{copies}*({inner})" if copies > 1 else inner)
+    rows = " (two rows of h with reset_after=True)" if two else ""
+    return (
+        f"It looks as if you gave {_who(result, k)} one bias of h = {h} numbers{numbers}; each of its {g} weight "
+        f"blocks ({_BLOCKS_BY_GATES.get(tuple(_gates(lc)), ', '.join(_gates(lc)))}) has its own bias{rows}."
+    )
+
+
+def _explain_own_state_only(result: CountResult, c: Candidate) -> str:
+    k = c.layers[0]
+    lc = result.layers[k]
+    if _many(c):
+        return (
+            f"It looks as if you counted h recurrent weights per weight block in {_names(result, c.layers)}, as if "
+            "each unit read only its own previous state; every unit reads all h numbers of h_(t-1), so each block's "
+            "recurrent kernel holds h*h weights."
+        )
+    sym = lc.built.symbols
+    g, i, h, copies = len(_gates(lc)), sym.get("i"), sym.get("h"), lc.built.copies
+    rows = sum(1 for b in lc.blocks if _is_bias(b) and b.gate == _gates(lc)[0] and b.direction in (None, "forward"))
+    wrong = _rule_own_state_only(result, k)
+    numbers = ""
+    if wrong is not None and i is not None and h is not None:
+        terms = [f"{i}*{h}", f"{h}", *([f"{h}"] if rows == 1 else [f"{rows}*{h}"] if rows else [])]
+        inner = " + ".join(terms)
+        inner = f"{g}*({inner})" if g > 1 else inner
+        numbers = f", {_n(wrong)} = " + (f"{copies}*({inner})" if copies > 1 else inner)
+    per, each = (" per weight block", "each block's recurrent kernel") if g > 1 else ("", "the recurrent kernel")
+    return (
+        f"It looks as if you counted the recurrent kernel of {_who(result, k)} as h = {h} weights{per}, as if each "
+        f"unit read only its own previous state{numbers}; every unit reads all h numbers of h_(t-1), so {each} "
+        "holds h*h weights."
+    )
+
+
 def _explain_conv_channels(result: CountResult, c: Candidate) -> str:
     lc = result.layers[c.layers[0]]
     i = lc.formula.symbols.get("i", lc.formula.symbols.get("i/groups"))
@@ -788,6 +899,33 @@ RECORDS: tuple[Misconception, ...] = (
         "only for the recurrent layers, so the Dense head after an LSTM is not counted as one more LSTM.",
         _rule_dense_recurrent,
         _explain_dense_recurrent,
+    ),
+    M(
+        "dense_as_recurrent_layer",
+        "a Dense layer counted as a whole recurrent layer",
+        "a Dense layer has one kernel and one bias, i*o + o, not the g*(i*o + o*o + o) of an LSTM or GRU of o units",
+        "Put a Dense layer's two weight arrays (kernel, bias) beside an LSTM's three (kernel, recurrent kernel, bias, "
+        "each cut into four blocks), so students see that the head after an LSTM has no gates and no recurrence.",
+        _rule_dense_as_recurrent_layer,
+        _explain_dense_as_recurrent_layer,
+    ),
+    M(
+        "one_bias_per_layer",
+        "one bias for the whole recurrent layer",
+        "each of the g weight blocks has its own bias of h numbers: g*(i*h + h*h + h), not g*(i*h + h*h) + h",
+        "Expand g*(i*h + h*h + h) into its g blocks on the board, each a small dense layer with its own bias "
+        "vector, and have students point at the four bias vectors of an LSTM's (4h,) bias array.",
+        _rule_one_bias,
+        _explain_one_bias,
+    ),
+    M(
+        "own_state_only",
+        "each unit fed only its own previous state",
+        "every unit reads the previous state of all h units: each weight block's recurrent kernel is h*h, not h",
+        "Draw three units at two timesteps with every line from h_(t-1) to h_t, as notebook 02 does, and count the "
+        "lines: h*h, since each unit reads the whole previous state and not only its own.",
+        _rule_own_state_only,
+        _explain_own_state_only,
     ),
     M(
         "conv_input_channels",

@@ -75,6 +75,7 @@ __all__ = [
     "blocks_drawn",
     "diagram",
     "draw",
+    "figure_svg",
     "layout",
     "picture",
     "render",
@@ -476,6 +477,55 @@ def figure_with_alt(fig: Any, alt: str) -> AltFigure:
 
     plt.close(fig)  # else the inline backend shows it a second time, without the words
     return shown
+
+
+#: The hash salt of a stored SVG's ids: Matplotlib otherwise salts them at random, and every run differs.
+SVG_HASH_SALT = "rnncount"
+
+
+class SvgFigure:
+    """A Matplotlib figure as a fixed SVG with alternative text: what a checked notebook cell stores.
+
+    Jupyter gets ``image/svg+xml`` (the picture, whose ``<title>`` and ``aria-label`` are the words)
+    and ``text/plain`` (the same words). nbval compares both with the stored output, and a reader
+    without a kernel (GitHub, nbviewer) sees the stored picture; the PNG of :class:`AltFigure`
+    could be neither compared nor kept.
+    """
+
+    def __init__(self, svg: str, alt: str) -> None:
+        self.svg, self.alt = svg, alt
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"image/svg+xml": self.svg, "text/plain": f"<figure: {self.alt}>"}
+
+    def __repr__(self) -> str:
+        return f"<figure: {self.alt}>"
+
+
+def figure_svg(fig: Any, alt: str) -> SvgFigure:
+    """``fig`` (any Matplotlib figure) as an SVG that is the same bytes on every run, named by ``alt``.
+
+    The ids are salted with :data:`SVG_HASH_SALT` instead of at random, no date or creator is written,
+    and text stays text (``svg.fonttype`` "none": no glyph outlines, whose bytes depend on the font
+    files installed). The settings hold only while the figure is written; the global ``rcParams``
+    are left as they were. pyplot's copy of ``fig`` is closed, so the inline backend does not show
+    it a second time.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise RnncountTypeError(f"figure_svg() needs the picture in words, got {alt!r}")
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # inlined in a page: no XML prolog or DOCTYPE
+    head_end = svg.index(">") + 1
+    label = html.escape(alt, quote=True)
+    head = svg[:head_end].replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return SvgFigure(f"{head}\n <title>{html.escape(alt, quote=False)}</title>{svg[head_end:]}", alt)
 
 
 def blocks_drawn(fig_or_ax: Any) -> list[Any]:
