@@ -647,17 +647,21 @@ def _explain_return_sequences(result: CountResult, c: Candidate) -> str:
     )
 
 
+def _dense_after_recurrent(result: CountResult, k: int) -> tuple[LayerCount, int, int, int]:
+    """The recurrent layer before Dense layer ``k``, its number of weight blocks, and the Dense's i and o."""
+    earlier = [x for x in result.layers[:k] if _recurrent_blocks(x)][-1]
+    symbols = result.layers[k].formula.symbols
+    return earlier, len(_gates(earlier)), symbols["i"], symbols["o"]
+
+
 def _explain_dense_recurrent(result: CountResult, c: Candidate) -> str:
     k = c.layers[0]
-    lc = result.layers[k]
     if _many(c):
         return (
             f"It looks as if you counted the Dense layers {_names(result, c.layers)} with the recurrent formula "
             "g*o*(i + o); a Dense layer has one kernel and one bias, i*o + o, whatever layer comes before it."
         )
-    earlier = [x for x in result.layers[:k] if _recurrent_blocks(x)][-1]
-    g = len(_gates(earlier))
-    i, o = lc.formula.symbols["i"], lc.formula.symbols["o"]
+    earlier, g, i, o = _dense_after_recurrent(result, k)
     return (
         f"It looks as if you counted {_who(result, k)} with the recurrent formula of the {earlier.type} before it, "
         f"{_n(g * o * (i + o))} = {g}*{o}*({i} + {o}); a Dense layer has no gates and no recurrent kernel: one "
@@ -667,17 +671,14 @@ def _explain_dense_recurrent(result: CountResult, c: Candidate) -> str:
 
 def _explain_dense_as_recurrent_layer(result: CountResult, c: Candidate) -> str:
     k = c.layers[0]
-    lc = result.layers[k]
     if _many(c):
         return (
             f"It looks as if you counted the Dense layers {_names(result, c.layers)} as whole recurrent layers, "
             "g*(i*o + o*o + o); a Dense layer has no gates and no recurrent kernel: one kernel and one bias, i*o + o."
         )
-    earlier = [x for x in result.layers[:k] if _recurrent_blocks(x)][-1]
+    earlier, g, i, o = _dense_after_recurrent(result, k)
     cell = _cell(earlier.layer)
     kind = cell.kind if cell is not None else earlier.type
-    g = len(_gates(earlier))
-    i, o = lc.formula.symbols["i"], lc.formula.symbols["o"]
     return (
         f"It looks as if you counted {_who(result, k)} as one more {kind} of {o} units, bias included, "
         f"{_n(g * (i * o + o * o + o))} = {g}*({i}*{o} + {o}*{o} + {o}); a Dense layer has no gates and no recurrent "
