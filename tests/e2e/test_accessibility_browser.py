@@ -102,13 +102,23 @@ def _tab_to(page: Any, control: str, part: str, limit: int = 40) -> dict[str, An
     raise AssertionError(f"{control} {part} not reached with Tab")
 
 
-def _changed(dash: Any, before: tuple[str, dict[str, str]], what: str) -> tuple[str, dict[str, str]]:
+def _changed(
+    dash: Any, before: tuple[str, dict[str, str]], what: str, spec_has: str = ""
+) -> tuple[str, dict[str, str]]:
+    """Wait until the spec or the picture has changed and then held still for three reads in a row
+    (the outputs of one update reach the page one after the other), with the spec showing ``spec_has``."""
     state: list[tuple[str, dict[str, str]]] = []
+    reads: list[tuple[str, dict[str, str]]] = []
 
     def check() -> str | None:
         now = (_spec(dash), _picture(dash))
         state[:] = [now]
-        return None if now != before else "no change yet"
+        reads.append(now)
+        if now == before:
+            return "no change yet"
+        if spec_has not in now[0]:
+            return f"the spec does not show {spec_has!r} yet: {now[0]!r}"
+        return None if reads[-3:] == [now] * 3 else "still changing"
 
     poll(check, UPDATE_S, f"the dashboard to follow {what}")
     return state[0]
@@ -194,8 +204,7 @@ def test_lab_dashboard_keyboard_only(lab_page: Any) -> None:
     state = (_spec(dash), _picture(dash))
     _tab_to(page, "layer", "button:LSTM")
     page.keyboard.press("Space")
-    state = _changed(dash, state, "the layer button LSTM")
-    assert "LSTM(" in state[0]
+    state = _changed(dash, state, "the layer button LSTM", spec_has="LSTM(")
     live_ok = dash.evaluate(_WATCH_LIVE_JS)
     assert live_ok, "the dashboard has no live region"
     for name in ("units", "features", "timesteps", "head"):
