@@ -2,7 +2,7 @@
 
 A formula is never written per layer type: it is assembled from the blocks'
 symbols (``i*h`` for an input kernel, ``h*h`` for a recurrent kernel, ``h`` for a
-bias), grouped by gate, so it always agrees with the count and the diagram.
+bias), grouped by weight block, so it always agrees with the count and the diagram.
 """
 
 from __future__ import annotations
