@@ -535,7 +535,12 @@ def test_lecture_fetches_nothing_from_outside(slides: Any) -> None:
     foreign = _foreign(slides.requests, (f"http://{host}/", f"ws://{host}/", "data:", "blob:"))
     assert not foreign, f"requests outside 127.0.0.1: {foreign}"
     assert any("/voila/static/" in u for u in slides.requests)
-    assert slides.locator("mjx-container").count() > 0, "MathJax did not typeset"
+    # MathJax typesets after the page has finished loading, in its own time: wait for its first formula.
+    poll(
+        lambda: None if slides.locator("mjx-container").count() > 0 else "no mjx-container yet",
+        60,
+        "MathJax to typeset the slides",
+    )
 
 
 def _three_slides(page: Any, artifacts: Path, name: str) -> list[Path]:
