@@ -158,6 +158,23 @@ _BLOCKS = {
 _BLOCKS_BY_GATES = {LSTM.gates: _BLOCKS["LSTM"], GRU.gates: _BLOCKS["GRU"], SimpleRNN.gates: "one"}
 
 
+def _kind(lc: LayerCount) -> str:
+    """The recurrent kind a layer computes (``RNN(LSTMCell(4))`` is an LSTM), else its Keras type."""
+    cell = _cell(lc.layer)
+    return cell.kind if cell is not None else lc.type
+
+
+def _block_names(lc: LayerCount) -> str:
+    """The layer's weight blocks in words, e.g. "input gate, forget gate, candidate, output gate"."""
+    gates = tuple(_gates(lc))
+    return _BLOCKS_BY_GATES.get(gates, ", ".join(gates))
+
+
+def _worked(wrong: int, inner: str, copies: int) -> str:
+    """ ", 600 = 3*(...)": the student's number and how it was made, once per direction."""
+    return f", {_n(wrong)} = " + (f"{copies}*({inner})" if copies > 1 else inner)
+
+
 # --------------------------------------------------------------------------- the rules
 # Each rule gives layer k's count as a student with that misconception would compute it, from the layer's
 # weight blocks or by changing the model and recounting it with the engine; None when it does not apply.
@@ -509,13 +526,10 @@ def _explain_forgot_gates(result: CountResult, c: Candidate) -> str:
             f"It looks as if you counted one weight block in each of {_names(result, c.layers)}; an LSTM has four "
             "and a GRU three, each with its own kernel, recurrent kernel and bias."
         )
-    cell = _cell(lc.layer)
-    kind = cell.kind if cell is not None else lc.type
-    gates = tuple(_gates(lc))
+    kind = _kind(lc)
     return (
-        f"It looks as if you counted one weight block of {_who(result, k)}; {_article(kind)} has g = {len(gates)} "
-        f"weight blocks ({_BLOCKS_BY_GATES.get(gates, ', '.join(gates))}), each with its own kernel, recurrent kernel "
-        "and bias."
+        f"It looks as if you counted one weight block of {_who(result, k)}; {_article(kind)} has g = "
+        f"{len(_gates(lc))} weight blocks ({_block_names(lc)}), each with its own kernel, recurrent kernel and bias."
     )
 
 
@@ -554,10 +568,9 @@ def _explain_pytorch(result: CountResult, c: Candidate) -> str:
             f"It looks as if you counted two bias vectors per weight block in {_names(result, c.layers)}, as PyTorch "
             "does (bias_ih and bias_hh); Keras keeps one, except in a GRU with reset_after=True."
         )
-    cell = _cell(lc.layer)
     return (
         f"It looks as if you counted two bias vectors per weight block in {_who(result, k)}, as PyTorch does "
-        f"(bias_ih and bias_hh); Keras's {cell.kind if cell is not None else lc.type} keeps one."
+        f"(bias_ih and bias_hh); Keras's {_kind(lc)} keeps one."
     )
 
 
@@ -677,8 +690,7 @@ def _explain_dense_as_recurrent_layer(result: CountResult, c: Candidate) -> str:
             "g*(i*o + o*o + o); a Dense layer has no gates and no recurrent kernel: one kernel and one bias, i*o + o."
         )
     earlier, g, i, o = _dense_after_recurrent(result, k)
-    cell = _cell(earlier.layer)
-    kind = cell.kind if cell is not None else earlier.type
+    kind = _kind(earlier)
     return (
         f"It looks as if you counted {_who(result, k)} as one more {kind} of {o} units, bias included, "
         f"{_n(g * (i * o + o * o + o))} = {g}*({i}*{o} + {o}*{o} + {o}); a Dense layer has no gates and no recurrent "
@@ -700,12 +712,11 @@ def _explain_one_bias(result: CountResult, c: Candidate) -> str:
     wrong = _rule_one_bias(result, k)
     numbers = ""
     if wrong is not None and i is not None and h is not None:
-        inner = f"{g}*({i}*{h} + {h}*{h}) + {h}"
-        numbers = f", {_n(wrong)} = " + (f"{copies}*({inner})" if copies > 1 else inner)
+        numbers = _worked(wrong, f"{g}*({i}*{h} + {h}*{h}) + {h}", copies)
     rows = " (two rows of h with reset_after=True)" if two else ""
     return (
         f"It looks as if you gave {_who(result, k)} one bias of h = {h} numbers{numbers}; each of its {g} weight "
-        f"blocks ({_BLOCKS_BY_GATES.get(tuple(_gates(lc)), ', '.join(_gates(lc)))}) has its own bias{rows}."
+        f"blocks ({_block_names(lc)}) has its own bias{rows}."
     )
 
 
@@ -726,8 +737,7 @@ def _explain_own_state_only(result: CountResult, c: Candidate) -> str:
     if wrong is not None and i is not None and h is not None:
         terms = [f"{i}*{h}", f"{h}", *([f"{h}"] if rows == 1 else [f"{rows}*{h}"] if rows else [])]
         inner = " + ".join(terms)
-        inner = f"{g}*({inner})" if g > 1 else inner
-        numbers = f", {_n(wrong)} = " + (f"{copies}*({inner})" if copies > 1 else inner)
+        numbers = _worked(wrong, f"{g}*({inner})" if g > 1 else inner, copies)
     per, each = (" per weight block", "each block's recurrent kernel") if g > 1 else ("", "the recurrent kernel")
     return (
         f"It looks as if you counted the recurrent kernel of {_who(result, k)} as h = {h} weights{per}, as if each "
