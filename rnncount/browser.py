@@ -5,9 +5,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-#: True inside Pyodide (the browser edition), False on an ordinary Python.
-IN_BROWSER = sys.platform == "emscripten"
-
 
 def use_ipython_completer() -> bool:
     """Let IPython's own completer answer Tab where jedi is absent; True if it changed anything.
